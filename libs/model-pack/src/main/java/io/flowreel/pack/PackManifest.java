@@ -1,0 +1,75 @@
+package io.flowreel.pack;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.List;
+import java.util.Map;
+
+/** The contents of a pack's {@code pack.json}, as described in docs/model-packs.md. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record PackManifest(
+    int formatVersion,
+    String name,
+    String version,
+    String description,
+    Latent latent,
+    SamplerDefaults sampler,
+    Limits limits,
+    List<TextEncoderSpec> textEncoders,
+    DitSpec dit,
+    DecoderSpec decoder,
+    UpsamplerSpec upsampler,
+    Map<String, NetworkSpec> networks,
+    List<ReferenceSpec> references,
+    String tokenReference,
+    List<PackFile> files) {
+
+  public static final int FORMAT_VERSION = 1;
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Latent(int channels) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record SamplerDefaults(int steps, double shift, double guidance, boolean guidanceDistilled) {}
+
+  /** Latent sizes the DiT and decoder were built for; outside them a render is refused. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Limits(int minLatentSize, int maxLatentSize, int maxLatentFrames) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record TokenizerSpec(String kind, String file) {
+    public static final String WORD_LEVEL = "wordlevel";
+    public static final String BYTES = "bytes";
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record TextEncoderSpec(
+      String name, String network, TokenizerSpec tokenizer, int maxLength, int width, boolean pooled) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record DitSpec(
+      String network, List<Integer> patchSize, int hiddenSize, int layers, int heads,
+      List<Integer> positionTableSize) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record DecoderSpec(
+      String network, boolean causal, int temporalFactor, int spatialFactor,
+      int temporalContext, int spatialContext) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record UpsamplerSpec(String network, int factor, int spatialContext) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record NetworkSpec(String file, List<TensorSpec> inputs, List<TensorSpec> outputs) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ReferenceSpec(String network, String file) {
+    /** The case name comes from the file name, {@code reference/<network>_<case>.safetensors}. */
+    public String caseName() {
+      String base = file.substring(file.lastIndexOf('/') + 1).replace(".safetensors", "");
+      return base.startsWith(network + "_") ? base.substring(network.length() + 1) : base;
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record PackFile(String path, String sha256, long size) {}
+}

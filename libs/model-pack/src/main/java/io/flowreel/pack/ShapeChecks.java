@@ -1,0 +1,124 @@
+package io.flowreel.pack;
+
+import static io.flowreel.pack.NetworkIo.ATTENTION_MASK;
+import static io.flowreel.pack.NetworkIo.FRAMES;
+import static io.flowreel.pack.NetworkIo.INPUT_IDS;
+import static io.flowreel.pack.NetworkIo.LATENT;
+import static io.flowreel.pack.NetworkIo.POOLED;
+import static io.flowreel.pack.NetworkIo.TIMESTEP;
+import static io.flowreel.pack.NetworkIo.TOKENS;
+import static io.flowreel.pack.NetworkIo.UPSAMPLED;
+import static io.flowreel.pack.NetworkIo.VELOCITY;
+import static io.flowreel.pack.NetworkIo.ditTextInput;
+
+import io.flowreel.pack.PackManifest.NetworkSpec;
+import io.flowreel.pack.PackManifest.TextEncoderSpec;
+import java.util.List;
+import java.util.Optional;
+
+/** The dimension rules that tie a pack's networks together (docs/model-packs.md, "Rules"). */
+final class ShapeChecks {
+
+  private final PackManifest m;
+  private final List<String> problems;
+
+  private ShapeChecks(PackManifest m, List<String> problems) {
+    this.m = m;
+    this.problems = problems;
+  }
+
+  static void check(PackManifest m, List<String> problems) {
+    new ShapeChecks(m, problems).run();
+  }
+
+  private void run() {
+    int channels = m.latent().channels();
+    positive(channels, "latent.channels");
+    positive(m.sampler().steps(), "sampler.steps");
+    positive(m.sampler().shift(), "sampler.shift");
+    positive(m.decoder().temporalFactor(), "decoder.temporalFactor");
+    positive(m.decoder().spatialFactor(), "decoder.spatialFactor");
+    positive(m.upsampler().factor(), "upsampler.factor");
+    positive(m.limits().minLatentSize(), "limits.minLatentSize");
+    positive(m.limits().maxLatentFrames(), "limits.maxLatentFrames");
+    if (m.limits().maxLatentSize() < m.limits().minLatentSize()) {
+      problems.add("pack.json: limits: maxLatentSize " + m.limits().maxLatentSize() + " < minLatentSize "
+          + m.limits().minLatentSize());
+    }
+    if (m.dit().patchSize() == null || m.dit().patchSize().size() != 3) {
+      problems.add("pack.json: dit.patchSize must have three entries [t, h, w]");
+    }
+
+    String dit = m.dit().network();
+    expect(dit, input(dit, LATENT), 5, 1, channels);
+    expect(dit, output(dit, VELOCITY), 5, 1, channels);
+    expect(dit, input(dit, TIMESTEP), 1, -1, 0);
+
+    for (TextEncoderSpec e : m.textEncoders()) {
+      String net = e.network();
+      expectDtype(net, input(net, INPUT_IDS), TensorSpec.INT64);
+      expectDtype(net, input(net, ATTENTION_MASK), TensorSpec.INT64);
+      expect(net, input(net, INPUT_IDS), 2, 1, e.maxLength());
+      expect(net, output(net, TOKENS), 3, 1, e.maxLength());
+      expect(net, output(net, TOKENS), 3, 2, e.width());
+      expect(dit, input(dit, ditTextInput(e.name(), TOKENS)), 3, 1, e.maxLength());
+      expect(dit, input(dit, ditTextInput(e.name(), TOKENS)), 3, 2, e.width());
+      if (e.pooled()) {
+        expect(net, output(net, POOLED), 2, 1, e.width());
+        expect(dit, input(dit, ditTextInput(e.name(), POOLED)), 2, 1, e.width());
+      }
+    }
+
+    String decoder = m.decoder().network();
+    expect(decoder, input(decoder, LATENT), 5, 1, channels);
+    expect(decoder, output(decoder, FRAMES), 5, 1, 3);
+
+    String upsampler = m.upsampler().network();
+    expect(upsampler, input(upsampler, FRAMES), 4, 1, 3);
+    expect(upsampler, output(upsampler, UPSAMPLED), 4, 1, 3);
+  }
+
+  private Optional<TensorSpec> input(String network, String name) {
+    return find(network, name, true);
+  }
+
+  private Optional<TensorSpec> output(String network, String name) {
+    return find(network, name, false);
+  }
+
+  private Optional<TensorSpec> find(String network, String name, boolean input) {
+    NetworkSpec spec = m.networks().get(network);
+    List<TensorSpec> tensors = input ? spec.inputs() : spec.outputs();
+    Optional<TensorSpec> found = tensors.stream().filter(t -> name.equals(t.name())).findFirst();
+    if (found.isEmpty()) {
+      problems.add(spec.file() + ": network '" + network + "' has no " + (input ? "input" : "output") + " '"
+          + name + "'");
+    }
+    return found;
+  }
+
+  /** Rank must be {@code rank}; dimension {@code dim} (when >= 0) must be fixed at {@code size}. */
+  private void expect(String network, Optional<TensorSpec> tensor, int rank, int dim, long size) {
+    if (tensor.isEmpty()) {
+      return;
+    }
+    TensorSpec t = tensor.get();
+    String where = m.networks().get(network).file() + ": " + t.name() + " " + t.shape();
+    if (t.rank() != rank) {
+      problems.add(where + ": expected rank " + rank);
+    } else if (dim >= 0 && t.fixedSize(dim) != size) {
+      problems.add(where + ": dimension " + dim + " must be " + size + " (inconsistent dimensions)");
+    }
+  }
+
+  private void expectDtype(String network, Optional<TensorSpec> tensor, String dtype) {
+    tensor.filter(t -> !dtype.equals(t.dtype())).ifPresent(t -> problems.add(
+        m.networks().get(network).file() + ": " + t.name() + " has dtype " + t.dtype() + ", expected " + dtype));
+  }
+
+  private void positive(double value, String field) {
+    if (!(value > 0)) {
+      problems.add("pack.json: " + field + " must be positive, was " + value);
+    }
+  }
+}

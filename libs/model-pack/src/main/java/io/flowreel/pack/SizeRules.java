@@ -1,0 +1,74 @@
+package io.flowreel.pack;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which output sizes and frame counts a pack can render, and the latent geometry behind them.
+ * Width and height are final sizes (after the upsampler when it runs).
+ */
+public final class SizeRules {
+
+  private final PackManifest m;
+
+  SizeRules(PackManifest manifest) {
+    this.m = manifest;
+  }
+
+  /** Latent and pixel sizes of one render, derived from a valid request. */
+  public record Geometry(int latentFrames, int latentHeight, int latentWidth, int frames,
+      int decodedHeight, int decodedWidth, int height, int width, boolean upsample) {}
+
+  /** Pixels per latent step along an axis, including the upsampler when it runs. */
+  public int pixelMultiple(boolean upsample, int axis) {
+    int patch = m.dit().patchSize().get(axis);
+    return m.decoder().spatialFactor() * patch * (upsample ? m.upsampler().factor() : 1);
+  }
+
+  public Geometry resolve(int width, int height, int frames, boolean upsample) {
+    List<String> problems = new ArrayList<>();
+    int latentW = latentSize("width", width, upsample, 2, problems);
+    int latentH = latentSize("height", height, upsample, 1, problems);
+    int latentT = latentFrames(frames, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    int spatial = m.decoder().spatialFactor();
+    return new Geometry(latentT, latentH, latentW, frames, latentH * spatial, latentW * spatial,
+        height, width, upsample);
+  }
+
+  private int latentSize(String axisName, int pixels, boolean upsample, int axis, List<String> problems) {
+    int multiple = pixelMultiple(upsample, axis);
+    int patch = m.dit().patchSize().get(axis);
+    int min = roundUp(m.limits().minLatentSize(), patch) * multiple / patch;
+    int max = m.limits().maxLatentSize() / patch * multiple;
+    if (pixels % multiple == 0 && pixels >= min && pixels <= max) {
+      return pixels / multiple * patch;
+    }
+    int below = Math.max(min, Math.min(max, Math.floorDiv(pixels, multiple) * multiple));
+    int above = Math.max(min, Math.min(max, roundUp(pixels, multiple)));
+    String nearest = below == above ? String.valueOf(below) : below + " or " + above;
+    problems.add(axisName + " " + pixels + " is not valid for pack " + m.name() + ": it must be a multiple of "
+        + multiple + " between " + min + " and " + max + " (nearest valid: " + nearest + ")");
+    return -1;
+  }
+
+  private int latentFrames(int frames, List<String> problems) {
+    int r = m.decoder().temporalFactor();
+    int max = 1 + r * (m.limits().maxLatentFrames() - 1);
+    if (frames >= 1 && frames <= max && (frames - 1) % r == 0) {
+      return 1 + (frames - 1) / r;
+    }
+    int below = Math.max(1, Math.min(max, 1 + Math.floorDiv(frames - 1, r) * r));
+    int above = Math.max(1, Math.min(max, 1 + roundUp(frames - 1, r)));
+    String nearest = below == above ? String.valueOf(below) : below + " or " + above;
+    problems.add("frames " + frames + " is not valid for pack " + m.name() + ": the decoder produces 1 + "
+        + r + "k frames, from 1 to " + max + " (nearest valid: " + nearest + ")");
+    return -1;
+  }
+
+  private static int roundUp(int value, int multiple) {
+    return Math.floorDiv(value + multiple - 1, multiple) * multiple;
+  }
+}
