@@ -1,0 +1,141 @@
+package io.flowreel.tensor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format (8-byte little-endian header length, JSON header, raw little-endian
+ * data): what the diffusion ecosystem reads, so stored latents open in Python as they are.
+ */
+public final class SafeTensors {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MAX_HEADER = 100L * 1024 * 1024;
+
+  private SafeTensors() {}
+
+  public static Map<String, Tensor> read(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static Map<String, Tensor> read(InputStream in) throws IOException {
+    byte[] lengthBytes = in.readNBytes(8);
+    if (lengthBytes.length < 8) {
+      throw new IllegalArgumentException("not safetensors: shorter than its 8-byte header length");
+    }
+    long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    if (headerLength <= 0 || headerLength > MAX_HEADER) {
+      throw new IllegalArgumentException("not safetensors: header length " + headerLength);
+    }
+    byte[] header = in.readNBytes((int) headerLength);
+    if (header.length != headerLength) {
+      throw new IllegalArgumentException("not safetensors: truncated header");
+    }
+    JsonNode entries = JSON.readTree(header);
+    ByteBuffer body = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      if (!entry.getKey().equals("__metadata__")) {
+        tensors.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), body));
+      }
+    }
+    return tensors;
+  }
+
+  private static Tensor decode(String name, JsonNode entry, ByteBuffer body) {
+    int[] shape = new int[entry.get("shape").size()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = entry.get("shape").get(i).intValue();
+    }
+    long begin = entry.get("data_offsets").get(0).longValue();
+    long end = entry.get("data_offsets").get(1).longValue();
+    String dtype = entry.get("dtype").asText();
+    int width = switch (dtype) {
+      case "F32" -> 4;
+      case "I64" -> 8;
+      default -> throw new IllegalArgumentException(name + ": dtype " + dtype + " is not supported (F32, I64)");
+    };
+    long count = Tensor.count(shape);
+    if (end - begin != count * width || end > body.capacity() || begin < 0) {
+      throw new IllegalArgumentException(name + ": data offsets [" + begin + ", " + end + ") do not fit shape "
+          + Tensor.describe(shape) + " and a body of " + body.capacity() + " bytes");
+    }
+    ByteBuffer slice = body.duplicate().position((int) begin).limit((int) end).slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (width == 4) {
+      float[] data = new float[(int) count];
+      slice.asFloatBuffer().get(data);
+      return new FloatTensor(shape, data);
+    }
+    long[] data = new long[(int) count];
+    slice.asLongBuffer().get(data);
+    return new LongTensor(shape, data);
+  }
+
+  public static void write(Map<String, ? extends Tensor> tensors, OutputStream out) throws IOException {
+    ObjectNode header = JSON.createObjectNode();
+    long offset = 0;
+    for (Map.Entry<String, ? extends Tensor> entry : tensors.entrySet()) {
+      Tensor t = entry.getValue();
+      long bytes = t.elementCount() * (t instanceof FloatTensor ? 4 : 8);
+      ObjectNode node = header.putObject(entry.getKey());
+      node.put("dtype", t instanceof FloatTensor ? "F32" : "I64");
+      var shape = node.putArray("shape");
+      for (int d : t.shape()) {
+        shape.add(d);
+      }
+      node.putArray("data_offsets").add(offset).add(offset + bytes);
+      offset += bytes;
+    }
+    byte[] json = JSON.writeValueAsBytes(header);
+    // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
+    int padded = (json.length + 7) / 8 * 8;
+    ByteArrayOutputStream headerBytes = new ByteArrayOutputStream(padded);
+    headerBytes.write(json);
+    headerBytes.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
+    out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+    headerBytes.writeTo(out);
+    for (Tensor t : tensors.values()) {
+      out.write(encode(t));
+    }
+  }
+
+  public static byte[] toBytes(Map<String, ? extends Tensor> tensors) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      write(tensors, out);
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory write cannot fail", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static byte[] encode(Tensor t) {
+    if (t instanceof FloatTensor f) {
+      ByteBuffer buffer = ByteBuffer.allocate(f.data().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      buffer.asFloatBuffer().put(f.data());
+      return buffer.array();
+    }
+    LongTensor l = (LongTensor) t;
+    ByteBuffer buffer = ByteBuffer.allocate(l.data().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asLongBuffer().put(l.data());
+    return buffer.array();
+  }
+}

@@ -1,0 +1,25 @@
+package io.flowreel.tensor;
+
+import java.util.Arrays;
+
+/** A dense, row-major tensor held on the Java heap. */
+public sealed interface Tensor permits FloatTensor, LongTensor {
+
+  int[] shape();
+
+  default long elementCount() {
+    return count(shape());
+  }
+
+  static long count(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  static String describe(int[] shape) {
+    return Arrays.toString(shape);
+  }
+}
