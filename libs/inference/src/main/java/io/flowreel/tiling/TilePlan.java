@@ -33,18 +33,26 @@ public final class TilePlan {
   }
 
   /**
-   * Blend weight of each position of {@code tile} (scaled by {@code scale} into output pixels):
-   * a linear ramp across the overlap on every side that has a neighbour, 1 elsewhere.
+   * Blend weight of each position of {@code tile}, scaled by {@code scale} into output pixels. On
+   * each side that has a neighbour, the outermost {@code margin} positions, whose output the
+   * network's zero padding distorts, get no weight, and a linear ramp spans the rest of the
+   * overlap; the neighbour's ramp mirrors it, so the weights sum to one. At most
+   * {@code (overlap - 1) / 2} positions are given up, leaving a ramp at least one position wide.
    */
-  static float[] ramp(Tile tile, int length, int overlap, int scale) {
+  static float[] ramp(Tile tile, int length, int overlap, int margin, int scale) {
     int size = tile.size() * scale;
-    int ramp = overlap * scale;
+    int dead = Math.min(margin, (overlap - 1) / 2) * scale;
+    int ramp = overlap * scale - 2 * dead;
     float[] w = new float[size];
     for (int i = 0; i < size; i++) {
-      float left = tile.start() > 0 && ramp > 0 ? Math.min(1f, (i + 0.5f) / ramp) : 1f;
-      float right = tile.end() < length && ramp > 0 ? Math.min(1f, (size - i - 0.5f) / ramp) : 1f;
+      float left = tile.start() > 0 ? edge(i + 0.5f - dead, ramp) : 1f;
+      float right = tile.end() < length ? edge(size - i - 0.5f - dead, ramp) : 1f;
       w[i] = Math.min(left, right);
     }
     return w;
+  }
+
+  private static float edge(float distance, int ramp) {
+    return Math.max(0f, Math.min(1f, distance / ramp));
   }
 }

@@ -31,10 +31,10 @@ public final class TiledDecoder {
       }
     }
 
-    /** About 25% overlap, never less than the decoder's receptive field. */
+    /** A third of the tile as overlap, never less than the decoder's receptive field. */
     public static Options defaults(DecoderSpec spec) {
-      int tile = 16;
-      return new Options(tile, Math.min(tile - 1, Math.max(tile / 4, spec.spatialContext())), 4);
+      int tile = 24;
+      return new Options(tile, Math.min(tile - 1, Math.max(tile / 3, spec.spatialContext())), 4);
     }
 
     /** One tile and one chunk covering the whole video: the reference for tests and benchmarks. */
@@ -61,6 +61,7 @@ public final class TiledDecoder {
     int r = spec.temporalFactor();
     int f = spec.spatialFactor();
     int history = Math.max(1, spec.temporalContext());
+    int margin = spec.spatialContext();
     List<Tile> rows = TilePlan.along(h, options.tile(), options.overlap());
     List<Tile> cols = TilePlan.along(w, options.tile(), options.overlap());
     for (int a = 0; a < t; a += options.chunkFrames()) {
@@ -71,12 +72,12 @@ public final class TiledDecoder {
       int frames = a == 0 ? 1 + r * (b - 1) : r * (b - a);
       BlendAccumulator out = new BlendAccumulator(3 * frames, h * f, w * f);
       for (Tile row : rows) {
-        float[] wy = TilePlan.ramp(row, h, options.overlap(), f);
+        float[] wy = TilePlan.ramp(row, h, options.overlap(), margin, f);
         for (Tile col : cols) {
           FloatTensor crop = Crops.latent(latent, from, b, row, col);
           FloatTensor decoded = decoder.run(Map.of(LATENT, crop)).get(FRAMES);
           float[] kept = Crops.frames(decoded, skip, frames);
-          out.add(kept, row.start() * f, col.start() * f, wy, TilePlan.ramp(col, w, options.overlap(), f));
+          out.add(kept, row.start() * f, col.start() * f, wy, TilePlan.ramp(col, w, options.overlap(), margin, f));
         }
       }
       sink.accept(a == 0 ? 0 : 1 + r * (a - 1), Crops.channelsToFrames(out.result(), frames, h * f, w * f));

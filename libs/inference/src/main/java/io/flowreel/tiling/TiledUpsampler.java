@@ -24,7 +24,7 @@ public final class TiledUpsampler {
 
     public static Options defaults(UpsamplerSpec spec) {
       int tile = 128;
-      return new Options(tile, Math.min(tile - 1, Math.max(tile / 4, spec.spatialContext())));
+      return new Options(tile, Math.min(tile - 1, Math.max(tile / 4, 2 * spec.spatialContext() + 1)));
     }
 
     public static Options untiled() {
@@ -34,11 +34,13 @@ public final class TiledUpsampler {
 
   private final Network upsampler;
   private final int factor;
+  private final int margin;
   private final Options options;
 
   public TiledUpsampler(Network upsampler, UpsamplerSpec spec, Options options) {
     this.upsampler = upsampler;
     this.factor = spec.factor();
+    this.margin = spec.spatialContext();
     this.options = options;
   }
 
@@ -51,11 +53,11 @@ public final class TiledUpsampler {
     List<Tile> cols = TilePlan.along(w, options.tile(), options.overlap());
     BlendAccumulator out = new BlendAccumulator(n * 3, h * factor, w * factor);
     for (Tile row : rows) {
-      float[] wy = TilePlan.ramp(row, h, options.overlap(), factor);
+      float[] wy = TilePlan.ramp(row, h, options.overlap(), margin, factor);
       for (Tile col : cols) {
         FloatTensor tile = upsampler.run(Map.of(FRAMES, Crops.frames(frames, row, col))).get(UPSAMPLED);
         out.add(tile.data(), row.start() * factor, col.start() * factor, wy,
-            TilePlan.ramp(col, w, options.overlap(), factor));
+            TilePlan.ramp(col, w, options.overlap(), margin, factor));
       }
     }
     return new FloatTensor(new int[] {n, 3, h * factor, w * factor}, out.result());

@@ -19,8 +19,8 @@ class TilePlanTest {
   @Test
   void rampsOfNeighboursSumToOneAcrossAnEvenOverlap() {
     List<Tile> tiles = TilePlan.along(20, 8, 2);
-    float[] left = TilePlan.ramp(tiles.get(0), 20, 2, 4);
-    float[] right = TilePlan.ramp(tiles.get(1), 20, 2, 4);
+    float[] left = TilePlan.ramp(tiles.get(0), 20, 2, 0, 4);
+    float[] right = TilePlan.ramp(tiles.get(1), 20, 2, 0, 4);
     assertThat(left[0]).isEqualTo(1f); // the image border needs no ramp
     for (int i = 0; i < 8; i++) { // tile 1 starts 24 output pixels into tile 0
       assertThat(left[24 + i] + right[i]).isEqualTo(1f);

@@ -1,6 +1,7 @@
 package io.flowreel.pack;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
@@ -61,14 +62,9 @@ public record PackManifest(
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record NetworkSpec(String file, List<TensorSpec> inputs, List<TensorSpec> outputs) {}
 
+  /** PyTorch inputs and outputs of one network at one size, for parity tests. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record ReferenceSpec(String network, String file) {
-    /** The case name comes from the file name, {@code reference/<network>_<case>.safetensors}. */
-    public String caseName() {
-      String base = file.substring(file.lastIndexOf('/') + 1).replace(".safetensors", "");
-      return base.startsWith(network + "_") ? base.substring(network.length() + 1) : base;
-    }
-  }
+  public record ReferenceSpec(String network, @JsonProperty("case") String caseName, String file) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record PackFile(String path, String sha256, long size) {}

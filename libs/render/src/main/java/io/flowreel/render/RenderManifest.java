@@ -1,0 +1,28 @@
+package io.flowreel.render;
+
+import java.util.Map;
+
+/** The JSON written next to every clip: enough to find, trust and reproduce the render. */
+public record RenderManifest(
+    String jobId,
+    String prompt,
+    String rewrittenPrompt,
+    String negativePrompt,
+    long seed,
+    int width,
+    int height,
+    int frames,
+    int fps,
+    int steps,
+    double guidance,
+    double shift,
+    boolean upsampled,
+    Pack pack,
+    String engine,
+    Map<String, Long> stageMillis,
+    Outputs outputs) {
+
+  public record Pack(String name, String version, Map<String, String> sha256) {}
+
+  public record Outputs(String video, String poster) {}
+}
