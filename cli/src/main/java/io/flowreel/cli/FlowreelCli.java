@@ -1,0 +1,19 @@
+package io.flowreel.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./flowreel}: the entry point for studios and operators. */
+@Command(name = "flowreel", mixinStandardHelpOptions = true, version = "flowreel 0.1.0",
+    description = "Render text-to-video clips with Flowreel.",
+    subcommands = {RenderCommand.class})
+public final class FlowreelCli {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new FlowreelCli());
+  }
+}

@@ -1,0 +1,200 @@
+package io.flowreel.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackException;
+import io.flowreel.render.InvalidRenderException;
+import io.flowreel.render.LocalRenderer;
+import io.flowreel.render.RenderManifest;
+import io.flowreel.render.RenderSpec;
+import io.flowreel.sampling.SamplingCancelledException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code flowreel render}: prompts in, MP4 + poster + manifest out. */
+@Command(name = "render", mixinStandardHelpOptions = true,
+    description = "Render prompts to DIR/<job>.mp4, .png and .json.")
+final class RenderCommand implements Callable<Integer> {
+
+  static final int EXIT_INVALID = 2;
+
+  @Spec CommandSpec command;
+
+  @Option(names = "--local", description = "Run every stage in this process, without Kafka or S3.")
+  boolean local;
+
+  @Option(names = "--prompt", description = "A prompt to render; repeat for several clips.")
+  List<String> prompts = new ArrayList<>();
+
+  @Option(names = "--prompts", paramLabel = "FILE.jsonl",
+      description = "One job per line: {\"prompt\": ..., optional seed, width, height, frames, fps, steps, guidance, shift, negativePrompt}.")
+  Path promptsFile;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+  Path out;
+
+  @Option(names = "--pack", paramLabel = "DIR", description = "Model pack folder (default: the tiny pack, ${DEFAULT-VALUE}).",
+      defaultValue = "${sys:flowreel.home:-.}/models/tiny")
+  Path pack;
+
+  @Option(names = "--width", defaultValue = "256", description = "Final width in pixels (default ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(names = "--height", defaultValue = "256", description = "Final height in pixels (default ${DEFAULT-VALUE}).")
+  int height;
+
+  @Option(names = "--frames", defaultValue = "17", description = "Frame count, 1 + 4k for the tiny pack (default ${DEFAULT-VALUE}).")
+  int frames;
+
+  @Option(names = "--fps", defaultValue = "8", description = "Frames per second (default ${DEFAULT-VALUE}).")
+  int fps;
+
+  @Option(names = "--steps", description = "Denoising steps (default: the pack's).")
+  Integer steps;
+
+  @Option(names = "--guidance", description = "Classifier-free guidance scale, 1 = off (default: the pack's).")
+  Double guidance;
+
+  @Option(names = "--shift", description = "Schedule shift (default: the pack's).")
+  Double shift;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Noise seed; the same seed renders the same clip (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--negative-prompt", description = "What guidance steers away from (default: empty).")
+  String negativePrompt;
+
+  @Option(names = "--no-rewrite", description = "Use the prompt as given.")
+  boolean noRewrite;
+
+  @Option(names = "--no-upsample", description = "Skip the upsampler (a preview at the decoder's size).")
+  boolean noUpsample;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter err = command.commandLine().getErr();
+    if (!local) {
+      err.println("flowreel render: the embedded stack (Kafka, S3 and the stage services) is not part of this build yet;"
+          + " add --local to render in this process.");
+      return EXIT_INVALID;
+    }
+    List<RenderSpec> jobs = jobs();
+    ModelPack modelPack;
+    try {
+      modelPack = ModelPack.load(pack);
+    } catch (PackException e) {
+      err.println("flowreel render: " + e.getMessage());
+      return EXIT_INVALID;
+    }
+    for (RenderSpec job : jobs) {
+      try {
+        job.resolve(modelPack);
+      } catch (InvalidRenderException e) {
+        err.println("flowreel render: job " + job.jobId() + ": " + e.getMessage());
+        return EXIT_INVALID;
+      }
+    }
+    LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack));
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread hook = new Thread(() -> interrupted.set(true));
+    Runtime.getRuntime().addShutdownHook(hook);
+    ProgressDisplay progress = new ProgressDisplay(err, System.console() != null);
+    try {
+      for (RenderSpec job : jobs) {
+        long start = System.nanoTime();
+        RenderManifest manifest = renderer.render(job, out, progress, interrupted::get);
+        progress.done(job.jobId(), out.resolve(manifest.outputs().video()), (System.nanoTime() - start) / 1_000_000);
+      }
+    } catch (SamplingCancelledException e) {
+      err.println("flowreel render: interrupted (" + e.getMessage() + "); unfinished clips were not written");
+      return 130;
+    } finally {
+      removeHook(hook);
+    }
+    return 0;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is already exiting; the hook has done its job
+    }
+  }
+
+  private List<RenderSpec> jobs() throws IOException {
+    List<RenderSpec> jobs = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (String prompt : prompts) {
+      jobs.add(spec(uniqueId(prompt, seed, ids), prompt, seed, width, height, frames, fps, steps, guidance, shift,
+          negativePrompt));
+    }
+    if (promptsFile != null) {
+      ObjectMapper json = new ObjectMapper();
+      List<String> lines = Files.readAllLines(promptsFile);
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).isBlank()) {
+          continue;
+        }
+        JsonNode line;
+        try {
+          line = json.readTree(lines.get(i));
+        } catch (JsonProcessingException e) {
+          throw new ParameterException(command.commandLine(), promptsFile + " line " + (i + 1) + ": not JSON: "
+              + e.getOriginalMessage());
+        }
+        if (!line.hasNonNull("prompt")) {
+          throw new ParameterException(command.commandLine(), promptsFile + " line " + (i + 1) + ": no \"prompt\"");
+        }
+        long s = line.path("seed").asLong(seed);
+        String prompt = line.get("prompt").asText();
+        jobs.add(spec(uniqueId(prompt, s, ids), prompt, s, line.path("width").asInt(width),
+            line.path("height").asInt(height), line.path("frames").asInt(frames), line.path("fps").asInt(fps),
+            line.has("steps") ? Integer.valueOf(line.get("steps").asInt()) : steps,
+            line.has("guidance") ? Double.valueOf(line.get("guidance").asDouble()) : guidance,
+            line.has("shift") ? Double.valueOf(line.get("shift").asDouble()) : shift,
+            line.path("negativePrompt").asText(negativePrompt)));
+      }
+    }
+    if (jobs.isEmpty()) {
+      throw new ParameterException(command.commandLine(), "nothing to render: give --prompt or --prompts FILE.jsonl");
+    }
+    return jobs;
+  }
+
+  private RenderSpec spec(String id, String prompt, long s, int w, int h, int f, int rate, Integer st, Double g,
+      Double sh, String negative) {
+    return new RenderSpec(id, prompt, negative, s, w, h, f, rate, st, g, sh, !noRewrite, !noUpsample);
+  }
+
+  /** A readable job id: the prompt's first words and the seed, numbered if two jobs would collide. */
+  static String uniqueId(String prompt, long seed, Set<String> taken) {
+    String slug = prompt.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+    if (slug.length() > 40) {
+      slug = slug.substring(0, 40).replaceAll("-[^-]*$", "");
+    }
+    String base = (slug.isEmpty() ? "clip" : slug) + "-s" + seed;
+    String id = base;
+    for (int n = 2; !taken.add(id); n++) {
+      id = base + "-" + n;
+    }
+    return id;
+  }
+}
