@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the benchmarks behind docs/benchmarks.md and prints one JSON line per measurement.
+#   tools/bench.sh [stages|dit|memory|all]
+# The PyTorch half of "dit" needs Debian's python3-torch (see tools/README.md); it is skipped without it.
+set -euo pipefail
+home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$home"
+what="${1:-all}"
+pack="$home/models/tiny"
+
+mvn -q -B -DskipTests install -pl bench -am >&2
+cp="bench/target/flowreel-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/classpath.txt)"
+run() { java -Xmx8g -cp "$cp" "$@"; }
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
+
+if [[ $what == stages || $what == all ]]; then
+  run io.flowreel.bench.StageTimes "$pack" 256x256x17 384x384x33 --runs 5
+fi
+
+if [[ $what == dit || $what == all ]]; then
+  for threads in 1 2; do
+    run io.flowreel.bench.DitStep "$pack" "$threads" 20
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+      /usr/bin/python3 tools/bench_dit_torch.py --threads "$threads" --runs 10
+    else
+      echo '{"engine": "pytorch", "skipped": "no python3-torch"}'
+    fi
+  done
+fi
+
+if [[ $what == memory || $what == all ]]; then
+  # Growing videos, each decode in a fresh JVM: untiled, then fixed tiles (16 latent px, overlap 11
+  # = exact, chunks of 4 latent frames).
+  for size in "5 16 16" "9 24 24" "16 32 32"; do
+    run io.flowreel.bench.DecodeMemory "$pack" $size untiled
+    run io.flowreel.bench.DecodeMemory "$pack" $size tiled 16 11 4
+  done
+fi
