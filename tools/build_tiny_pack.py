@@ -175,8 +175,11 @@ def network_specs():
             text.append(spec(f"{enc}_pooled", "float32", ["batch", width]))
     specs["dit"] = {"file": "dit.onnx", "inputs": [latent, spec("timestep", "float32", ["batch"])] + text,
                     "outputs": [spec("velocity", "float32", ["batch", C, "t", "h", "w"])]}
-    specs["decoder"] = {"file": "decoder.onnx", "inputs": [latent],
-                        "outputs": [spec("frames", "float32", ["batch", 3, "frames_t", "frames_h", "frames_w"])]}
+    caches = [["batch", c, k, "h", "w"] for c, k in fm.CausalDecoder().cache_shapes()]
+    specs["decoder"] = {"file": "decoder.onnx",
+                        "inputs": [latent] + [spec(f"cache_{i}", "float32", s) for i, s in enumerate(caches)],
+                        "outputs": [spec("frames", "float32", ["batch", 3, "frames_t", "frames_h", "frames_w"])] +
+                                   [spec(f"next_cache_{i}", "float32", s) for i, s in enumerate(caches)]}
     specs["upsampler"] = {"file": "upsampler.onnx", "inputs": [spec("frames", "float32", ["n", 3, "h", "w"])],
                           "outputs": [spec("upsampled", "float32", ["n", 3, "up_h", "up_w"])]}
     return specs
@@ -196,7 +199,7 @@ def random_inputs(network, gen, tokenized=None, batch=2, t=2, h=4, w=6, n=2):
                 "clip_tokens": randn(batch, 32, 64), "clip_pooled": randn(batch, 64),
                 "byt5_tokens": randn(batch, 64, 48), "ul2_tokens": randn(batch, 48, 64)}
     if network == "decoder":
-        return {"latent": randn(batch, C, t, h, w)}
+        return dict(latent=randn(batch, C, t, h, w), **zero_caches(batch, h, w))
     return {"frames": torch.rand(n, 3, h, w, generator=gen) * 2 - 1}
 
 
@@ -207,6 +210,20 @@ REFERENCE_CASES = {
     "decoder": {"small": dict(batch=1, t=2, h=4, w=6), "large": dict(batch=1, t=3, h=8, w=8)},
     "upsampler": {"small": dict(n=3, h=32, w=48), "large": dict(n=2, h=64, w=64)},
 }
+
+
+def zero_caches(batch, h, w):
+    """The decoder's caches at the start of a video."""
+    return {f"cache_{i}": torch.zeros(batch, c, k, h, w) for i, (c, k) in enumerate(fm.CausalDecoder().cache_shapes())}
+
+
+def decoder_stream_case(net, gen, first_t=3, t=2, h=4, w=6):
+    """The second chunk of a video: its latents and the caches that decoding a first chunk left."""
+    first = torch.randn(1, C, first_t, h, w, generator=gen)
+    with torch.no_grad():
+        caches = net(first, *zero_caches(1, h, w).values())[1:]
+    return dict(latent=torch.randn(1, C, t, h, w, generator=gen),
+                **{f"cache_{i}": cache for i, cache in enumerate(caches)})
 
 
 def outputs_of(net, inputs):
@@ -262,22 +279,38 @@ def check_onnx_io(model, net_spec, name):
 # ---------------------------------------------------------------------------------------------
 # Self-checks of the context numbers written into pack.json (PyTorch eager).
 
+def decode_stream(decoder, latent, chunk):
+    """A whole video decoded `chunk` latent frames at a time, carrying the caches, as Java does: the
+    frames of all calls concatenated, minus the first TIME_FACTOR - 1."""
+    caches, parts = tuple(zero_caches(latent.shape[0], latent.shape[3], latent.shape[4]).values()), []
+    for start in range(0, latent.shape[2], chunk):
+        frames, *caches = decoder(latent[:, :, start:start + chunk], *caches)
+        parts.append(frames)
+    return torch.cat(parts, dim=2)[:, :, decoder.TIME_FACTOR - 1:]
+
+
 def check_decoder_context(decoder, gen):
-    ctx, halo = decoder.temporal_context(), decoder.spatial_context()
+    halo, n = decoder.spatial_context(), len(decoder.cache_shapes())
     latent = torch.randn(1, C, 7, 4, 4, generator=gen)
     with torch.no_grad():
-        whole = decoder(latent)
-        for a in range(1, 7):
-            start = max(0, a - ctx)
-            part = decoder(latent[:, :, start:])
-            # The chunk's first latent acts as latent 0 (one frame), every further one gives four.
-            drop, first = 1 + 4 * (a - start - 1), 1 + 4 * (a - 1)
-            diff = (part[:, :, drop:] - whole[:, :, first:]).abs().max().item()
-            assert diff < 1e-5, f"decoder temporalContext {ctx} too small at latent {a}: {diff}"
-        latent = torch.randn(1, C, 2, 3, 4 * halo + 6, generator=gen)
-        whole = decoder(latent)
+        whole = decode_stream(decoder, latent, 7)
+        assert whole.shape[2] == 1 + 4 * 6, whole.shape
+        for chunk in (1, 2, 3):
+            diff = (decode_stream(decoder, latent, chunk) - whole).abs().max().item()
+            assert diff < 1e-5, f"decoder streamed in chunks of {chunk} differs from the whole decode: {diff}"
+        # Every cache matters: the second chunk with one cache zeroed differs.
+        _, *caches = decoder(latent[:, :, :3], *zero_caches(1, 4, 4).values())
+        second = decoder(latent[:, :, 3:5], *caches)[0]
+        for i in range(n):
+            zeroed = [torch.zeros_like(c) if j == i else c for j, c in enumerate(caches)]
+            diff = (decoder(latent[:, :, 3:5], *zeroed)[0] - second).abs().max().item()
+            assert diff > 1e-3, f"decoder cache_{i} makes no difference: {diff}"
+        # Tiles stream with their own caches (fixed tile layout across chunks) and stay exact with a
+        # halo of spatialContext.
+        latent = torch.randn(1, C, 4, 3, 4 * halo + 6, generator=gen)
+        whole = decode_stream(decoder, latent, 4)
         lo, hi = 2 * halo, 2 * halo + 3  # an inner tile, with `halo` latent pixels each side
-        tile = decoder(latent[..., lo - halo:hi + halo])
+        tile = decode_stream(decoder, latent[..., lo - halo:hi + halo], 2)
         diff = (tile[..., 8 * halo:8 * (halo + hi - lo)] - whole[..., 8 * lo:8 * hi]).abs().max().item()
         assert diff < 1e-5, f"decoder spatialContext {halo} too small: {diff}"
 
@@ -345,6 +378,8 @@ def main():
         else:
             sample = random_inputs(name, gen, **EXPORT_SIZES[name])
             cases = {case: random_inputs(name, gen, **size) for case, size in REFERENCE_CASES[name].items()}
+            if name == "decoder":
+                cases["stream"] = decoder_stream_case(net, gen)
         export(net, name, sample, out, specs[name])
         for case, inputs in cases.items():
             outputs = outputs_of(net, inputs)
@@ -355,7 +390,9 @@ def main():
             references.append({"network": name, "case": case, "file": file})
         if name == "decoder":
             check_decoder_context(net, gen)
-            decoder_context = (net.temporal_context(), net.spatial_context())
+            decoder_context = (net.spatial_context(),
+                               [{"input": f"cache_{i}", "output": f"next_cache_{i}"}
+                                for i in range(len(net.cache_shapes()))])
         if name == "upsampler":
             check_upsampler_context(net, gen)
             upsampler_context = net.spatial_context()
@@ -380,7 +417,7 @@ def main():
         "dit": {"network": "dit", "patchSize": [1, 2, 2], "hiddenSize": 128, "layers": 4, "heads": 4,
                 "positionTableSize": [16, 32, 32]},
         "decoder": {"network": "decoder", "causal": True, "temporalFactor": 4, "spatialFactor": 8,
-                    "temporalContext": decoder_context[0], "spatialContext": decoder_context[1]},
+                    "spatialContext": decoder_context[0], "caches": decoder_context[1]},
         "upsampler": {"network": "upsampler", "factor": 2, "spatialContext": upsampler_context},
         "networks": specs,
         "references": references,
@@ -392,7 +429,7 @@ def main():
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     assert total <= 25 * 1024 * 1024, f"pack is {total} bytes, over 25 MB"
     print(json.dumps({"out": str(out), "bytes": total, "parameters": params,
-                      "decoder": {"temporalContext": decoder_context[0], "spatialContext": decoder_context[1]},
+                      "decoder": {"spatialContext": decoder_context[0], "caches": len(decoder_context[1])},
                       "upsampler": {"spatialContext": upsampler_context},
                       "seconds": round(time.time() - started, 1)}))
 

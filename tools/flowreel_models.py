@@ -227,7 +227,12 @@ class Dit(nn.Module):
 # Causal TAE decoder
 
 class CausalConv3d(nn.Module):
-    """Zero padding on the front of time only, "same" zero padding in space."""
+    """Zero padding on the front of time only, "same" zero padding in space.
+
+    A conv with a temporal kernel k_t > 1 continues a video chunk by chunk through a cache: the last
+    k_t - 1 time steps of its input from the previous chunk (zeros at the start of a video, which is
+    exactly the causal zero padding). forward returns the output and the next cache, the last k_t - 1
+    steps of [cache; input] (None for a per-frame conv)."""
 
     def __init__(self, cin, cout, kernel=(3, 3, 3)):
         super().__init__()
@@ -235,10 +240,13 @@ class CausalConv3d(nn.Module):
         self.kernel = kernel
         self.conv = nn.Conv3d(cin, cout, kernel, padding=(0, kernel[1] // 2, kernel[2] // 2))
 
-    def forward(self, x):
-        if self.time_pad:
-            x = F.pad(x, (0, 0, 0, 0, self.time_pad, 0))
-        return self.conv(x)
+    def forward(self, x, cache=None):
+        if not self.time_pad:
+            return self.conv(x), None
+        if cache is None:  # start of a video
+            cache = x.new_zeros(x.shape[0], x.shape[1], self.time_pad, x.shape[3], x.shape[4])
+        x = torch.cat([cache, x], dim=2)
+        return self.conv(x), x[:, :, -self.time_pad:]
 
 
 class ResBlock3d(nn.Module):
@@ -249,9 +257,10 @@ class ResBlock3d(nn.Module):
         self.norm2 = ChannelRMSNorm(channels)
         self.conv2 = CausalConv3d(channels, channels)
 
-    def forward(self, x):
-        h = self.conv1(F.silu(self.norm1(x)))
-        return x + self.conv2(F.silu(self.norm2(h)))
+    def forward(self, x, cache1=None, cache2=None):
+        h, next1 = self.conv1(F.silu(self.norm1(x)), cache1)
+        y, next2 = self.conv2(F.silu(self.norm2(h)), cache2)
+        return x + y, next1, next2
 
 
 class UpStage(nn.Module):
@@ -264,12 +273,17 @@ class UpStage(nn.Module):
 
     def forward(self, x):
         x = F.interpolate(x, scale_factor=(1.0, 2.0, 2.0), mode="nearest")
-        return F.silu(self.norm(self.conv(x)))
+        return F.silu(self.norm(self.conv(x)[0]))
 
 
 class CausalDecoder(nn.Module):
-    """latent [B,8,t,h,w] -> frames [B,3,1+4(t-1),8h,8w]. Latent frame 0 gives frame 0, latent g >= 1
-    gives frames 4g-3..4g. All temporal mixing happens at latent rate, before depth-to-time."""
+    """(latent [B,8,t,h,w], cache_0, cache_1, cache_2) -> (frames [B,3,4t,8h,8w], next_cache_0, ...).
+
+    Streaming: one cache per causal temporal conv (`causal_convs`, network order: conv_in, res.conv1,
+    res.conv2), each [B, c_in, k_t - 1, h, w]; zeros (or omitted) at the start of a video, then the
+    previous call's next caches. Every latent gives 4 frames; the caller drops the first
+    TIME_FACTOR - 1 frames of a video, so latent 0 gives frame 0 and latent g >= 1 frames 4g-3..4g.
+    All temporal mixing happens at latent rate, before depth-to-time."""
 
     TIME_FACTOR = 4
 
@@ -284,23 +298,30 @@ class CausalDecoder(nn.Module):
         self.stages = nn.ModuleList(UpStage(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.conv_out = CausalConv3d(chans[-1], 3, (1, 3, 3))
 
-    def forward(self, latent):
-        x = self.res(self.conv_in(latent))
-        x = self.time_up(F.silu(self.norm(x)))
+    def forward(self, latent, *caches):
+        caches = caches or (None,) * len(self.causal_convs())
+        x, next0 = self.conv_in(latent, caches[0])
+        x, next1, next2 = self.res(x, caches[1], caches[2])
+        x, _ = self.time_up(F.silu(self.norm(x)))
         b, t, h, w = x.shape[0], x.shape[2], x.shape[3], x.shape[4]
         x = x.reshape(b, self.TIME_FACTOR, self.width, t, h, w).permute(0, 2, 3, 1, 4, 5)
-        # Latent 0 is a single frame: of its four slots keep the last one.
-        x = x.reshape(b, self.width, t * self.TIME_FACTOR, h, w)[:, :, self.TIME_FACTOR - 1:]
+        x = x.reshape(b, self.width, t * self.TIME_FACTOR, h, w)
         for stage in self.stages:
             x = stage(x)
-        return self.conv_out(x)
+        return self.conv_out(x)[0], next0, next1, next2
 
-    def temporal_context(self):
-        """Latent frames of history behind any output frame: the causal kernels before depth-to-time
-        each look (k_t - 1) latent frames back; everything after is per frame."""
-        convs = [self.conv_in, self.res.conv1, self.res.conv2, self.time_up]
-        assert all(s.conv.kernel[0] == 1 for s in self.stages) and self.conv_out.kernel[0] == 1
-        return sum(c.time_pad for c in convs)
+    def causal_convs(self):
+        """The convs with a temporal kernel > 1, in network order: each needs a cache. Every other conv
+        (time_up, the stages, conv_out) is per frame."""
+        convs = [m for m in self.modules() if isinstance(m, CausalConv3d) and m.time_pad]
+        assert convs == [self.conv_in, self.res.conv1, self.res.conv2], "forward's cache order is stale"
+        assert all(m.kernel_size[0] == 1 for m in self.modules()
+                   if isinstance(m, nn.Conv3d) and all(m is not c.conv for c in convs))
+        return convs
+
+    def cache_shapes(self):
+        """(channels, time steps) of each cache, the h and w being the latent's."""
+        return [(c.conv.in_channels, c.time_pad) for c in self.causal_convs()]
 
     def spatial_context(self):
         """Receptive-field radius in latent pixels, by walking exact index intervals along one axis."""

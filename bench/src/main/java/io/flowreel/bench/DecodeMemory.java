@@ -22,7 +22,7 @@ public final class DecodeMemory {
     TiledDecoder.Options options = args[4].equals("untiled") ? TiledDecoder.Options.untiled()
         : new TiledDecoder.Options(Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]));
     var spec = pack.manifest().decoder();
-    TiledDecoder decoder = new TiledDecoder(OnnxRuntimeEngine.forPack(pack).network(spec.network()), spec, options);
+    TiledDecoder decoder = TiledDecoder.forPack(pack, OnnxRuntimeEngine.forPack(pack), options);
     FloatTensor latent = NoiseGenerator.gaussian(1, 0, 1, 8, t, h, w);
     double before = Stats.peakRssMib();
     long[] frames = {0};

@@ -5,7 +5,6 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.render.LocalRenderer;
 import io.flowreel.render.RenderManifest;
 import io.flowreel.render.RenderSpec;
-import io.flowreel.render.Stage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,13 +33,6 @@ public final class StageTimes {
     }
     LocalRenderer renderer = new LocalRenderer(pack, OnnxRuntimeEngine.forPack(pack));
     Path out = Files.createTempDirectory("flowreel-bench");
-    LocalRenderer.Progress quiet = new LocalRenderer.Progress() {
-      @Override
-      public void stage(String jobId, Stage stage) {}
-
-      @Override
-      public void step(String jobId, int completed, int total) {}
-    };
     for (int[] size : sizes) {
       Map<String, double[]> perStage = new LinkedHashMap<>();
       double[] total = new double[runs];
@@ -48,7 +40,7 @@ public final class StageTimes {
         RenderSpec spec = new RenderSpec("bench", "a red ball bouncing on a blue floor", null, run, size[0], size[1],
             size[2], 8, null, null, null, true, true);
         long t0 = System.nanoTime();
-        RenderManifest manifest = renderer.render(spec, out, quiet, () -> false);
+        RenderManifest manifest = renderer.render(spec, out, LocalRenderer.Progress.NONE, () -> false);
         if (run < 0) {
           continue; // warm-up
         }

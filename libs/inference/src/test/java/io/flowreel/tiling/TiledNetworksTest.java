@@ -56,7 +56,7 @@ class TiledNetworksTest {
 
   private FloatTensor decode(TiledDecoder.Options options) {
     List<FloatTensor> chunks = new ArrayList<>();
-    new TiledDecoder(engine.network("decoder"), m.decoder(), options).decode(latent, (first, f) -> chunks.add(f));
+    TiledDecoder.forPack(pack, engine, options).decode(latent, (first, f) -> chunks.add(f));
     return FloatTensor.concat(chunks.toArray(FloatTensor[]::new));
   }
 

@@ -51,10 +51,23 @@ public record PackManifest(
       String network, List<Integer> patchSize, int hiddenSize, int layers, int heads,
       List<Integer> positionTableSize) {}
 
+  /**
+   * A causal decoder streams: each call takes the caches the previous call returned (zeros at the
+   * start of a video) and the first {@code temporalFactor - 1} frames of a video are dropped.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record DecoderSpec(
-      String network, boolean causal, int temporalFactor, int spatialFactor,
-      int temporalContext, int spatialContext) {}
+      String network, boolean causal, int temporalFactor, int spatialFactor, int spatialContext,
+      List<CachePair> caches) {
+
+    public DecoderSpec {
+      caches = caches == null ? List.of() : List.copyOf(caches);
+    }
+  }
+
+  /** One convolution cache: the decoder input that takes it and the output that returns the next. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record CachePair(String input, String output) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record UpsamplerSpec(String network, int factor, int spatialContext) {}

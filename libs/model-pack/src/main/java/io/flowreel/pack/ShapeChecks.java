@@ -72,6 +72,23 @@ final class ShapeChecks {
     String decoder = m.decoder().network();
     expect(decoder, input(decoder, LATENT), 5, 1, channels);
     expect(decoder, output(decoder, FRAMES), 5, 1, 3);
+    for (PackManifest.CachePair cache : m.decoder().caches()) {
+      Optional<TensorSpec> in = input(decoder, cache.input());
+      Optional<TensorSpec> out = output(decoder, cache.output());
+      if (in.isPresent() && out.isPresent() && !in.get().shape().equals(out.get().shape())) {
+        problems.add(m.networks().get(decoder).file() + ": cache " + cache.input() + " " + in.get().shape()
+            + " and " + cache.output() + " " + out.get().shape() + " must have the same shape");
+      }
+      in.ifPresent(t -> {
+        if (t.rank() != 5 || t.fixedSize(1) < 0 || t.fixedSize(2) < 0) {
+          problems.add(m.networks().get(decoder).file() + ": cache " + t.name() + " " + t.shape()
+              + " must be [batch, channels, frames, h, w] with fixed channels and frames");
+        }
+      });
+    }
+    if (m.decoder().causal() && m.decoder().caches().isEmpty()) {
+      problems.add("pack.json: decoder: a causal decoder must list its convolution caches (decoder.caches)");
+    }
 
     String upsampler = m.upsampler().network();
     expect(upsampler, input(upsampler, FRAMES), 4, 1, 3);

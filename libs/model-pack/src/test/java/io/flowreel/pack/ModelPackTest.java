@@ -108,6 +108,20 @@ class ModelPackTest {
   }
 
   @Test
+  void causalDecoderWithoutCachesOrWithMismatchedCacheIsRefused() throws IOException {
+    writePack(m -> {
+      ((ObjectNode) m.get("decoder")).putArray("caches");
+      ((ObjectNode) m.at("/networks/decoder/outputs/1")).putArray("shape").add("batch").add(32).add(2).add("h").add("w");
+    });
+    assertThatThrownBy(() -> ModelPack.load(dir))
+        .hasMessageContaining("a causal decoder must list its convolution caches");
+    writePack(m -> ((ObjectNode) m.at("/networks/decoder/outputs/1")).putArray("shape")
+        .add("batch").add(32).add(2).add("h").add("w"));
+    assertThatThrownBy(() -> ModelPack.load(dir))
+        .hasMessageContaining("cache cache_0 [batch, 64, 2, h, w] and next_cache_0 [batch, 32, 2, h, w] must have the same shape");
+  }
+
+  @Test
   void unsupportedFormatVersionIsRefused() throws IOException {
     writePack(m -> m.put("formatVersion", 2));
     assertThatThrownBy(() -> ModelPack.load(dir)).hasMessageContaining("formatVersion 2 is not supported");

@@ -12,8 +12,7 @@ public final class DecodeStage {
   private final TiledDecoder decoder;
 
   public DecodeStage(ModelPack pack, InferenceEngine engine, TiledDecoder.Options options) {
-    var spec = pack.manifest().decoder();
-    this.decoder = new TiledDecoder(engine.network(spec.network()), spec, options);
+    this.decoder = TiledDecoder.forPack(pack, engine, options);
   }
 
   public DecodeStage(ModelPack pack, InferenceEngine engine) {

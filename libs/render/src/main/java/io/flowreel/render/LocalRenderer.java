@@ -20,6 +20,14 @@ public final class LocalRenderer {
 
   /** What a progress display needs to know. */
   public interface Progress {
+    Progress NONE = new Progress() {
+      @Override
+      public void stage(String jobId, Stage stage) {}
+
+      @Override
+      public void step(String jobId, int completed, int total) {}
+    };
+
     void stage(String jobId, Stage stage);
 
     void step(String jobId, int completed, int total);

@@ -74,9 +74,9 @@ class LocalRendererTest {
 
   @Test
   void oneSeedGivesIdenticalFramesAndAnotherSeedDoesNot() throws Exception {
-    renderer.render(spec("a", 7), out, quiet(), () -> false);
-    renderer.render(spec("b", 7), out, quiet(), () -> false);
-    renderer.render(spec("c", 8), out, quiet(), () -> false);
+    renderer.render(spec("a", 7), out, LocalRenderer.Progress.NONE, () -> false);
+    renderer.render(spec("b", 7), out, LocalRenderer.Progress.NONE, () -> false);
+    renderer.render(spec("c", 8), out, LocalRenderer.Progress.NONE, () -> false);
     List<RgbFrame> a = Mp4Reader.readAll(out.resolve("a.mp4"));
     assertThat(Mp4Reader.readAll(out.resolve("b.mp4"))).isEqualTo(a);
     assertThat(Mp4Reader.readAll(out.resolve("c.mp4"))).isNotEqualTo(a);
@@ -85,7 +85,7 @@ class LocalRendererTest {
   @Test
   void withoutUpsamplingTheDecoderSizeIsPublished() throws Exception {
     RenderSpec preview = new RenderSpec("preview", "a green square", null, 1, 64, 48, 5, 8, 2, 1.0, null, false, false);
-    RenderManifest manifest = renderer.render(preview, out, quiet(), () -> false);
+    RenderManifest manifest = renderer.render(preview, out, LocalRenderer.Progress.NONE, () -> false);
     assertThat(manifest.rewrittenPrompt()).isEqualTo("a green square");
     assertThat(manifest.stageMillis()).doesNotContainKey("upsample");
     Mp4Reader.VideoInfo info = Mp4Reader.probe(out.resolve("preview.mp4"));
@@ -96,7 +96,7 @@ class LocalRendererTest {
   @Test
   void invalidRequestNamesTheNearestValidValues() {
     RenderSpec bad = new RenderSpec("bad", "x", null, 1, 100, 96, 10, 8, 4, 50.0, null, true, true);
-    assertThatThrownBy(() -> renderer.render(bad, out, quiet(), () -> false))
+    assertThatThrownBy(() -> renderer.render(bad, out, LocalRenderer.Progress.NONE, () -> false))
         .isInstanceOf(InvalidRenderException.class)
         .hasMessageContaining("width 100 is not valid for pack tiny: it must be a multiple of 32")
         .hasMessageContaining("nearest valid: 96 or 128")
@@ -121,13 +121,4 @@ class LocalRendererTest {
     assertThat(out).isEmptyDirectory();
   }
 
-  private static LocalRenderer.Progress quiet() {
-    return new LocalRenderer.Progress() {
-      @Override
-      public void stage(String jobId, Stage stage) {}
-
-      @Override
-      public void step(String jobId, int completed, int total) {}
-    };
-  }
 }
