@@ -30,10 +30,10 @@ if [[ $what == dit || $what == all ]]; then
 fi
 
 if [[ $what == memory || $what == all ]]; then
-  # Growing videos, each decode in a fresh JVM: untiled, then fixed tiles (16 latent px, overlap 11
-  # = exact, chunks of 4 latent frames).
+  # Growing videos, each decode in a fresh JVM: untiled, then fixed tiles (16 latent px, overlap 8
+  # , chunks of 4 latent frames).
   for size in "5 16 16" "9 24 24" "16 32 32"; do
     run io.flowreel.bench.DecodeMemory "$pack" $size untiled
-    run io.flowreel.bench.DecodeMemory "$pack" $size tiled 16 11 4
+    run io.flowreel.bench.DecodeMemory "$pack" $size tiled 16 8 4
   done
 fi
