@@ -10,7 +10,9 @@ import io.flowreel.render.InvalidRenderException;
 import io.flowreel.render.LocalRenderer;
 import io.flowreel.render.RenderManifest;
 import io.flowreel.render.RenderSpec;
+import io.flowreel.render.RuleBasedPromptRewriter;
 import io.flowreel.sampling.SamplingCancelledException;
+import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -87,6 +89,18 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--no-upsample", description = "Skip the upsampler (a preview at the decoder's size).")
   boolean noUpsample;
 
+  @Option(names = "--decode-tile", paramLabel = "LATENT_PX",
+      description = "Decoder tile size in latent pixels (default 24); smaller tiles bound memory, larger run faster.")
+  Integer decodeTile;
+
+  @Option(names = "--decode-overlap", paramLabel = "LATENT_PX",
+      description = "Overlap of decoder tiles (default: a third of the tile, at least the decoder's receptive field).")
+  Integer decodeOverlap;
+
+  @Option(names = "--decode-chunk", paramLabel = "LATENT_FRAMES",
+      description = "Latent frames decoded at a time (default 4).")
+  Integer decodeChunk;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter err = command.commandLine().getErr();
@@ -111,7 +125,15 @@ final class RenderCommand implements Callable<Integer> {
         return EXIT_INVALID;
       }
     }
-    LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack));
+    TiledDecoder.Options decoding;
+    try {
+      decoding = decoding(modelPack);
+    } catch (IllegalArgumentException e) {
+      err.println("flowreel render: " + e.getMessage());
+      return EXIT_INVALID;
+    }
+    LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack),
+        new RuleBasedPromptRewriter(), decoding);
     AtomicBoolean interrupted = new AtomicBoolean();
     Thread hook = new Thread(() -> interrupted.set(true));
     Runtime.getRuntime().addShutdownHook(hook);
@@ -129,6 +151,14 @@ final class RenderCommand implements Callable<Integer> {
       removeHook(hook);
     }
     return 0;
+  }
+
+  private TiledDecoder.Options decoding(ModelPack modelPack) {
+    TiledDecoder.Options defaults = decodeTile == null
+        ? TiledDecoder.Options.defaults(modelPack.manifest().decoder())
+        : TiledDecoder.Options.withTile(decodeTile, modelPack.manifest().decoder());
+    return new TiledDecoder.Options(defaults.tile(), decodeOverlap != null ? decodeOverlap : defaults.overlap(),
+        decodeChunk != null ? decodeChunk : defaults.chunkFrames());
   }
 
   private static void removeHook(Thread hook) {

@@ -55,6 +55,17 @@ class RenderCommandTest {
   }
 
   @Test
+  void decoderTilingIsConfigurableAndChecked() {
+    assertThat(run("render", "--local", "--pack", PACK, "--prompt", "a red ball", "--out", out.toString(), "--width", "64",
+        "--height", "64", "--frames", "5", "--steps", "2", "--decode-tile", "2", "--decode-overlap", "1",
+        "--decode-chunk", "1")).as(err.toString()).isZero();
+    assertThat(out.resolve("a-red-ball-s0.mp4")).exists();
+    assertThat(run("render", "--local", "--pack", PACK, "--prompt", "x", "--out", out.toString(), "--decode-tile", "4",
+        "--decode-overlap", "4")).isEqualTo(RenderCommand.EXIT_INVALID);
+    assertThat(err.toString()).contains("decoder tiling needs tile > overlap >= 0");
+  }
+
+  @Test
   void brokenPackIsReportedWithTheFileAtFault() {
     int code = run("render", "--local", "--pack", out.toString(), "--prompt", "x", "--out", out.toString());
     assertThat(code).isEqualTo(RenderCommand.EXIT_INVALID);

@@ -38,9 +38,12 @@ public final class TiledDecoder {
       }
     }
 
-    /** A third of the tile as overlap, never less than the decoder's receptive field. */
     public static Options defaults(DecoderSpec spec) {
-      int tile = 24;
+      return withTile(24, spec);
+    }
+
+    /** A third of the tile as overlap, never less than the decoder's receptive field; chunks of 4. */
+    public static Options withTile(int tile, DecoderSpec spec) {
       return new Options(tile, Math.min(tile - 1, Math.max(tile / 3, spec.spatialContext())), 4);
     }
 
