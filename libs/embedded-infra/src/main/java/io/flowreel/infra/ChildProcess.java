@@ -1,0 +1,273 @@
+package io.flowreel.infra;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+/**
+ * A server JVM (the Kafka broker or S3Proxy) started from the classpath that {@code infra/<module>}'s build wrote,
+ * with its output appended to a log file. It runs under {@link ExitWithParent}, so it also ends when this JVM
+ * ends, however that happens.
+ *
+ * <p>Class data sharing: the first run of a server that is stopped cleanly records the classes it loaded
+ * ({@code -XX:ArchiveClassesAtExit}) into {@code infra/<module>/target}; later runs map them
+ * ({@code -XX:SharedArchiveFile}) instead of loading and verifying them again, which halved the broker's start
+ * time and cut its memory by about 45 MB here. An archive only fits the JDK, classpath and options it was made
+ * with, so those are hashed into its name; a JVM given an archive that does not fit warns and starts the slow way.
+ */
+final class ChildProcess {
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final Path archive;
+  private final Path recording; // where this run writes the archive when it exits, or null
+
+  private ChildProcess(String name, Process process, Path log, Path archive, Path recording) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.archive = archive;
+    this.recording = recording;
+  }
+
+  /**
+   * Starts {@code mainClass} from {@code infra/<module>}'s classpath. {@code record}: whether a run without an
+   * archive records one (not for short tools, which load too few classes to be worth it).
+   */
+  static ChildProcess start(String name, String module, List<String> jvmOptions, String mainClass, List<String> args,
+      Path log, boolean record) {
+    Path target = FlowreelHome.serverTarget(module);
+    String classpath = launcherJar(target) + File.pathSeparator + FlowreelHome.serverClasspath(module);
+    Path archive = target.resolve(module + "-" + hash(classpath, jvmOptions) + ".jsa");
+    Path recording = null;
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    if (Files.isRegularFile(archive)) {
+      command.add("-XX:SharedArchiveFile=" + archive);
+    } else if (record) {
+      recording = target.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
+      command.add("-XX:ArchiveClassesAtExit=" + recording);
+      command.add("-Xlog:cds=off"); // recording warns about every class it cannot archive; none of it matters
+      command.add("-Xlog:cds+dynamic=off");
+    }
+    command.add("-cp");
+    command.add(classpath);
+    command.add(ExitWithParent.class.getName());
+    command.add(mainClass);
+    command.addAll(args);
+    try {
+      Files.createDirectories(log.getParent());
+      // Standard input stays an open pipe that nobody writes to: ExitWithParent watches it.
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(Redirect.appendTo(log.toFile())).start();
+      return new ChildProcess(name, process, log, archive, recording);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the " + name + " (" + command.get(0) + ")", e);
+    }
+  }
+
+  /** Runs a short tool to completion (storage formatting) and fails with its output if it fails. */
+  static void run(String name, String module, List<String> jvmOptions, String mainClass, List<String> args, Path log,
+      Duration timeout) {
+    ChildProcess tool = start(name, module, jvmOptions, mainClass, args, log, false);
+    try {
+      if (!tool.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        tool.kill();
+        throw new IllegalStateException(name + " did not finish within " + timeout + "; its output:\n" + tool.logTail());
+      }
+    } catch (InterruptedException e) {
+      tool.kill();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + name, e);
+    }
+    if (tool.process.exitValue() != 0) {
+      throw new IllegalStateException(name + " failed with exit code " + tool.process.exitValue() + "; its output:\n"
+          + tool.logTail());
+    }
+  }
+
+  /**
+   * Polls {@code ready} until it holds. Fails at once if the process exits and after {@code timeout} otherwise,
+   * stopping the process and quoting the end of its log either way.
+   */
+  void awaitReady(Duration timeout, BooleanSupplier ready) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the " + name + " exited with code " + process.exitValue()
+            + " while starting; end of " + log + ":\n" + logTail());
+      }
+      if (ready.getAsBoolean()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        kill();
+        throw new IllegalStateException("the " + name + " was not ready within " + timeout.toSeconds() + " s; end of "
+            + log + ":\n" + logTail());
+      }
+      try {
+        Thread.sleep(100); // backoff between probes; each probe has its own short timeout
+      } catch (InterruptedException e) {
+        kill();
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the " + name, e);
+      }
+    }
+  }
+
+  /** SIGTERM, so the server shuts down cleanly; SIGKILL if it has not exited after {@code grace}. */
+  void stop(Duration grace) {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        keepRecording();
+      } else {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      kill();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** SIGKILL, and wait until the process is gone. */
+  void kill() {
+    process.destroyForcibly();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        process.waitFor();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the process must be reaped before returning: callers rely on it being gone
+      }
+    }
+    discardRecording(); // possibly cut short
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The last 60 lines of the log, for error messages. */
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(cannot read " + log + ": " + e + ")";
+    }
+  }
+
+  /** A port that was free a moment ago on the loopback interface. */
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+    }
+  }
+
+  /** A JVM that exited after SIGTERM has written its whole archive: publish it atomically for the next runs. */
+  private void keepRecording() {
+    if (recording == null || !Files.isRegularFile(recording)) {
+      return;
+    }
+    try {
+      Files.move(recording, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      discardRecording(); // only a lost speed-up
+    }
+  }
+
+  private void discardRecording() {
+    if (recording != null) {
+      try {
+        Files.deleteIfExists(recording);
+      } catch (IOException e) {
+        // a stray .tmp file in a build folder is harmless
+      }
+    }
+  }
+
+  /**
+   * ExitWithParent alone in a jar: class data sharing refuses classpath directories (this module's
+   * target/classes in a build), and the servers need nothing else from this module. Rewritten only when its
+   * bytes change, because archives are only valid for the jar modification times they were made with.
+   */
+  private static Path launcherJar(Path dir) {
+    String entry = ExitWithParent.class.getName().replace('.', '/') + ".class";
+    try (InputStream in = ExitWithParent.class.getClassLoader().getResourceAsStream(entry)) {
+      if (in == null) {
+        throw new IllegalStateException("cannot read " + entry + " from the classpath");
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (JarOutputStream jar = new JarOutputStream(bytes)) {
+        JarEntry classFile = new JarEntry(entry);
+        classFile.setTime(0); // the same bytes every time
+        jar.putNextEntry(classFile);
+        in.transferTo(jar);
+        jar.closeEntry();
+      }
+      Path file = dir.resolve("exit-with-parent.jar");
+      if (!Files.isRegularFile(file) || !Arrays.equals(Files.readAllBytes(file), bytes.toByteArray())) {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("exit-with-parent.jar." + UUID.randomUUID() + ".tmp");
+        Files.write(tmp, bytes.toByteArray());
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the launcher jar into " + dir, e);
+    }
+  }
+
+  /** What an archive depends on: the JDK, the classpath and the JVM options (not -D system properties). */
+  private static String hash(String classpath, List<String> jvmOptions) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      List<String> options = jvmOptions.stream().filter(o -> !o.startsWith("-D")).toList();
+      for (String part : List.of(System.getProperty("java.home"), System.getProperty("java.vm.version"), classpath,
+          String.join(" ", options))) {
+        sha.update(part.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

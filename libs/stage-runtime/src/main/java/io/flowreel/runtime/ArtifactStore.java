@@ -1,0 +1,152 @@
+package io.flowreel.runtime;
+
+import io.flowreel.tensor.SafeTensors;
+import io.flowreel.tensor.Tensor;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Artifacts in S3-compatible storage through the MinIO Java SDK, so the same code talks to MinIO
+ * in production and to the test server here. Every read is checked against the reference's size
+ * and sha256 before anyone uses it.
+ */
+public final class ArtifactStore implements AutoCloseable {
+
+  private static final long PART_SIZE = 64L * 1024 * 1024;
+
+  private final MinioClient client;
+
+  public ArtifactStore(String endpoint, String accessKey, String secretKey) {
+    this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region("us-east-1")
+        .build();
+  }
+
+  public void ensureBucket(String bucket) throws IOException {
+    call(() -> {
+      if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+        client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+      }
+      return null;
+    });
+  }
+
+  public Artifact put(String bucket, String key, byte[] bytes, Artifact.Format format, String stage, String name,
+      List<Artifact.TensorInfo> tensors) throws IOException {
+    call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+        .stream(new ByteArrayInputStream(bytes), bytes.length, bytes.length > PART_SIZE ? PART_SIZE : -1)
+        .contentType(format.contentType()).build()));
+    return new Artifact(stage, name, bucket, key, sha256(bytes), bytes.length, format, tensors);
+  }
+
+  public Artifact putTensors(String bucket, String key, String stage, String name, Map<String, ? extends Tensor> tensors)
+      throws IOException {
+    List<Artifact.TensorInfo> infos = new ArrayList<>();
+    tensors.forEach((tensorName, t) -> infos.add(new Artifact.TensorInfo(tensorName,
+        t instanceof io.flowreel.tensor.FloatTensor ? "F32" : "I64",
+        java.util.Arrays.stream(t.shape()).mapToObj(d -> (long) d).toList())));
+    return put(bucket, key, SafeTensors.toBytes(tensors), Artifact.Format.SAFETENSORS, stage, name, infos);
+  }
+
+  /** The artifact's bytes, or {@link CorruptArtifactException} if they are missing or altered. */
+  public byte[] get(Artifact artifact) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = call(() -> {
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(artifact.bucket())
+            .object(artifact.key()).build())) {
+          return in.readAllBytes();
+        }
+      });
+    } catch (MissingObjectException e) {
+      throw new CorruptArtifactException(describe(artifact) + " is missing", e);
+    }
+    if (bytes.length != artifact.size()) {
+      throw new CorruptArtifactException(describe(artifact) + " has " + bytes.length + " bytes, expected "
+          + artifact.size());
+    }
+    String actual = sha256(bytes);
+    if (!actual.equals(artifact.sha256())) {
+      throw new CorruptArtifactException(describe(artifact) + " has sha256 " + actual + ", expected "
+          + artifact.sha256());
+    }
+    return bytes;
+  }
+
+  public Map<String, Tensor> getTensors(Artifact artifact) throws IOException {
+    byte[] bytes = get(artifact);
+    try {
+      return SafeTensors.read(new ByteArrayInputStream(bytes));
+    } catch (IllegalArgumentException e) {
+      throw new CorruptArtifactException(describe(artifact) + " is not valid safetensors: " + e.getMessage(), e);
+    }
+  }
+
+  public boolean exists(String bucket, String key) throws IOException {
+    try {
+      call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()));
+      return true;
+    } catch (MissingObjectException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    // The SDK's OkHttp threads otherwise keep a JVM alive for about a minute.
+    client.close();
+  }
+
+  private static String describe(Artifact a) {
+    return "artifact " + a.name() + " of stage " + a.stage() + " (s3://" + a.bucket() + "/" + a.key() + ")";
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class MissingObjectException extends IOException {
+    MissingObjectException(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  @FunctionalInterface
+  private interface S3Call<T> {
+    T run() throws Exception;
+  }
+
+  /** The SDK throws a dozen checked types; callers care about "missing" and "I/O failed". */
+  private static <T> T call(S3Call<T> call) throws IOException {
+    try {
+      return call.run();
+    } catch (ErrorResponseException e) {
+      String code = e.errorResponse().code();
+      if ("NoSuchKey".equals(code) || "NoSuchObject".equals(code)) {
+        throw new MissingObjectException(e);
+      }
+      throw new IOException("S3 refused the request: " + code + " " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("S3 request failed: " + e.getMessage(), e);
+    }
+  }
+}

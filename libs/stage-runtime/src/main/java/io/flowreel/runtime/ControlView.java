@@ -1,0 +1,95 @@
+package io.flowreel.runtime;
+
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.codec.MessageSerdes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The latest control command per job and batch, read from the compacted control topic by every
+ * worker (no consumer group: each reads all partitions from the start). Stages ask it before work
+ * and between denoising steps.
+ */
+public final class ControlView implements AutoCloseable {
+
+  private final Map<String, ControlCommand> latest = new ConcurrentHashMap<>();
+  private final KafkaConsumer<String, ControlCommand> consumer;
+  private final Thread thread;
+  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private volatile boolean running = true;
+
+  public ControlView(String bootstrapServers) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    consumer = new KafkaConsumer<>(props, new StringDeserializer(), MessageSerdes.controlCommand().deserializer());
+    thread = new Thread(this::run, "control-view");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Blocks until the topic has been read up to its end once; a worker waits for this before taking tasks. */
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public boolean cancelled(String jobId, String batchId) {
+    return is(jobId, ControlAction.CANCEL) || is(batchId, ControlAction.CANCEL);
+  }
+
+  /** The newest attempt the control topic announced for the job, 1 if none. */
+  public int currentAttempt(String jobId) {
+    ControlCommand command = latest.get(jobId);
+    return command == null || command.getAttempt() == null ? 1 : command.getAttempt();
+  }
+
+  private boolean is(String id, ControlAction action) {
+    ControlCommand command = id == null ? null : latest.get(id);
+    return command != null && command.getAction() == action;
+  }
+
+  private void run() {
+    try {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (running) {
+        for (ConsumerRecord<String, ControlCommand> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.value() == null) {
+            latest.remove(record.key());
+          } else {
+            latest.put(record.key(), record.value());
+          }
+        }
+        if (caughtUp.getCount() > 0 && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+          caughtUp.countDown();
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } finally {
+      consumer.close();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    consumer.wakeup();
+    thread.join(10_000);
+  }
+}

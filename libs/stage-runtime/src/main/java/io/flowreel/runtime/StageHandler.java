@@ -1,0 +1,36 @@
+package io.flowreel.runtime;
+
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import java.util.List;
+
+/**
+ * One stage's work on one task, framework-free: read the inputs the task references, compute,
+ * store the outputs and say what to append to the task. Everything around it (queues, retries,
+ * events, fencing, cancellation) is {@link StageWorker}'s.
+ */
+public interface StageHandler {
+
+  Stage stage();
+
+  Result handle(RenderTask task, StageContext context) throws Exception;
+
+  /**
+   * Artifacts to append to the task, and the rewritten prompt when this stage produced one.
+   * {@code alreadyDone} says a redelivered task found its work finished by an earlier delivery
+   * (for example a clip already published): the task is acknowledged without a second completion.
+   */
+  record Result(List<Artifact> artifacts, String rewrittenPrompt, boolean alreadyDone) {
+    public Result {
+      artifacts = List.copyOf(artifacts);
+    }
+
+    public static Result of(Artifact... artifacts) {
+      return new Result(List.of(artifacts), null, false);
+    }
+
+    public static Result finishedEarlier() {
+      return new Result(List.of(), null, true);
+    }
+  }
+}

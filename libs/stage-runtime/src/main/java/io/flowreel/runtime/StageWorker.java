@@ -1,0 +1,381 @@
+package io.flowreel.runtime;
+
+import io.flowreel.messages.ArtifactRef;
+import io.flowreel.messages.DeadLetter;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.codec.MessageSerdes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Takes tasks of one stage from a Kafka share group, one at a time, and runs them through a
+ * {@link StageHandler}. Any number of workers can share a stage, independent of partitions.
+ *
+ * <p>Order of effects: the handler stores artifacts, then the next task and the events are sent
+ * and flushed, then the task is acknowledged. A crash anywhere in between repeats work (same
+ * object keys, same bytes) but never loses a job. While a task runs, the polling thread renews
+ * the task's share-group lock, so a minutes-long denoise is neither redelivered nor rebalanced.
+ */
+public final class StageWorker implements AutoCloseable {
+
+  private final StageHandler handler;
+  private final Stage stage;
+  private final WorkerConfig config;
+  private final ArtifactStore store;
+  private final ControlView control;
+  private final KafkaShareConsumer<String, byte[]> consumer;
+  private final KafkaProducer<String, byte[]> producer;
+  private final ExecutorService work;
+  private final Thread poller;
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private volatile boolean running = true;
+
+  public StageWorker(StageHandler handler, WorkerConfig config, ArtifactStore store, ControlView control) {
+    this.handler = handler;
+    this.stage = handler.stage();
+    this.config = config;
+    this.store = store;
+    this.control = control;
+    enableLockRenewal(config.bootstrapServers(), groupId(stage));
+    Properties c = new Properties();
+    c.put("bootstrap.servers", config.bootstrapServers());
+    c.put("group.id", groupId(stage));
+    c.put("client.id", config.workerId());
+    c.put("share.acknowledgement.mode", "explicit");
+    // One task per worker: the broker acquires only what this worker will run, so nothing waits
+    // behind a long task while other workers are idle.
+    c.put("max.poll.records", "1");
+    c.put("share.acquire.mode", "record_limit");
+    consumer = new KafkaShareConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-producer");
+    producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    work = Executors.newSingleThreadExecutor(r -> new Thread(r, "stage-" + Topics.id(stage) + "-work"));
+    poller = new Thread(this::pollLoop, "stage-" + Topics.id(stage) + "-poll");
+  }
+
+  public static String groupId(Stage stage) {
+    return "flowreel." + Topics.id(stage);
+  }
+
+  public StageWorker start() {
+    poller.start();
+    return this;
+  }
+
+  public Stage stage() {
+    return stage;
+  }
+
+  public long completedTasks() {
+    return completed.get();
+  }
+
+  public long failedTasks() {
+    return failed.get();
+  }
+
+  public boolean isRunning() {
+    return running && poller.isAlive();
+  }
+
+  /**
+   * RENEW acknowledgements are off by default per group (KIP-1222) and new groups start at the
+   * latest offset; both are group configs, set idempotently by every worker before it joins.
+   */
+  static void enableLockRenewal(String bootstrapServers, String group) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+      admin.incrementalAlterConfigs(Map.of(resource, List.of(
+          new AlterConfigOp(new ConfigEntry("share.renew.acknowledge.enable", "true"), AlterConfigOp.OpType.SET),
+          new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+          .all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot configure share group " + group + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void pollLoop() {
+    try {
+      consumer.subscribe(List.of(Topics.tasks(stage)));
+      while (running) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          process(record);
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Runs one task to an outcome, renewing its lock meanwhile, then acknowledges it. */
+  private void process(ConsumerRecord<String, byte[]> record) {
+    Future<AcknowledgeType> outcome = work.submit(() -> outcome(record));
+    ConsumerRecord<String, byte[]> held = record;
+    long renewedAt = System.currentTimeMillis();
+    boolean renewing = false;
+    while (true) {
+      if (renewing) {
+        // A renewed record comes back through poll and must be acknowledged as that new object.
+        for (ConsumerRecord<String, byte[]> back : consumer.poll(Duration.ofMillis(100))) {
+          if (back.partition() == held.partition() && back.offset() == held.offset()) {
+            held = back;
+            renewing = false;
+            renewedAt = System.currentTimeMillis();
+          } else {
+            consumer.acknowledge(back, AcknowledgeType.RELEASE); // not ours to run now: another worker's turn
+          }
+        }
+        continue;
+      }
+      if (outcome.isDone()) {
+        break;
+      }
+      if (System.currentTimeMillis() - renewedAt >= config.lockRenewal().toMillis()) {
+        consumer.acknowledge(held, AcknowledgeType.RENEW);
+        renewing = true;
+        continue;
+      }
+      try {
+        outcome.get(100, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // still running
+      } catch (Exception e) {
+        break;
+      }
+    }
+    AcknowledgeType ack;
+    try {
+      ack = outcome.get();
+    } catch (Exception e) {
+      // Sending the outcome failed (broker unreachable): let another delivery try again.
+      ack = AcknowledgeType.RELEASE;
+    }
+    consumer.acknowledge(held, ack);
+    consumer.commitSync(Duration.ofSeconds(30));
+  }
+
+  /** Everything but the acknowledgement; returns how to acknowledge. Runs on the work thread. */
+  private AcknowledgeType outcome(ConsumerRecord<String, byte[]> record) throws Exception {
+    RenderTask task;
+    try {
+      task = MessageSerdes.renderTask().deserialize(record.topic(), record.value());
+    } catch (RuntimeException e) {
+      deadLetterRaw(record, e);
+      return AcknowledgeType.ACCEPT;
+    }
+    String jobId = task.getSpec().getJobId();
+    int deliveries = record.deliveryCount().orElse((short) 1);
+    if (task.getAttempt() < control.currentAttempt(jobId)) {
+      return AcknowledgeType.ACCEPT; // superseded: a newer attempt of this job owns its outputs
+    }
+    if (control.cancelled(jobId, task.getSpec().getBatchId())) {
+      send(Topics.EVENTS, jobId, event(task, StageEventType.CANCELLED).setError("cancelled before " + Topics.id(stage))
+          .build());
+      return AcknowledgeType.ACCEPT;
+    }
+    if (deliveries > config.maxDeliveries()) {
+      deadLetter(task, "delivered " + deliveries + " times without finishing (workers crashed or timed out)",
+          "DeliveryLimit", deliveries, StageEventType.DEAD_LETTERED);
+      return AcknowledgeType.ACCEPT;
+    }
+    if (task.getRoutingSlip().isEmpty() || task.getRoutingSlip().get(0) != stage) {
+      deadLetter(task, "task addressed to " + task.getRoutingSlip() + " arrived at stage " + Topics.id(stage),
+          "Misrouted", deliveries, StageEventType.FAILED);
+      return AcknowledgeType.ACCEPT;
+    }
+    send(Topics.EVENTS, jobId, event(task, StageEventType.STARTED).build());
+    long start = System.currentTimeMillis();
+    Context context = new Context(task);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        StageHandler.Result result = handler.handle(task, context);
+        if (task.getAttempt() < control.currentAttempt(jobId)) {
+          return AcknowledgeType.ACCEPT; // superseded while running: its results go nowhere
+        }
+        if (!result.alreadyDone()) {
+          forward(task, result, System.currentTimeMillis() - start);
+        }
+        completed.incrementAndGet();
+        return AcknowledgeType.ACCEPT;
+      } catch (Exception e) {
+        if (context.stopRequested()) {
+          send(Topics.EVENTS, jobId, event(task, StageEventType.CANCELLED)
+              .setError("cancelled during " + Topics.id(stage)).build());
+          return AcknowledgeType.ACCEPT;
+        }
+        if (isPermanent(e)) {
+          failed.incrementAndGet();
+          deadLetter(task, describe(e), e.getClass().getName(), attempt, StageEventType.FAILED);
+          return AcknowledgeType.ACCEPT;
+        }
+        if (attempt >= config.retry().maxTries()) {
+          failed.incrementAndGet();
+          deadLetter(task, describe(e), e.getClass().getName(), attempt, StageEventType.DEAD_LETTERED);
+          return AcknowledgeType.ACCEPT;
+        }
+        Duration wait = config.retry().backoffBefore(attempt + 1);
+        send(Topics.EVENTS, jobId, event(task, StageEventType.RETRYING)
+            .setError(describe(e) + " (try " + attempt + " of " + config.retry().maxTries() + ", next in "
+                + wait.toMillis() + " ms)").build());
+        Thread.sleep(wait.toMillis());
+      }
+    }
+  }
+
+  static boolean isPermanent(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof PermanentStageException || t instanceof CorruptArtifactException
+          || t instanceof IllegalArgumentException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(Throwable e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /** Pops this stage off the slip, appends the artifacts and sends the task on; then the event. */
+  private void forward(RenderTask task, StageHandler.Result result, long millis) throws Exception {
+    List<ArtifactRef> refs = result.artifacts().stream().map(ArtifactRefs::toWire).toList();
+    List<ArtifactRef> all = new ArrayList<>(task.getArtifacts());
+    all.addAll(refs);
+    List<Stage> slip = new ArrayList<>(task.getRoutingSlip().subList(1, task.getRoutingSlip().size()));
+    Map<String, Long> millisByStage = new java.util.LinkedHashMap<>(task.getStageMillis());
+    millisByStage.put(Topics.id(stage), millis);
+    RenderTask next = RenderTask.newBuilder(task)
+        .setArtifacts(all)
+        .setStageMillis(millisByStage)
+        .setRoutingSlip(slip)
+        .setDeliveryAttempt(1)
+        .setRewrittenPrompt(result.rewrittenPrompt() != null ? result.rewrittenPrompt() : task.getRewrittenPrompt())
+        .build();
+    String jobId = task.getSpec().getJobId();
+    if (!slip.isEmpty()) {
+      producer.send(new ProducerRecord<>(Topics.tasks(slip.get(0)), jobId,
+          MessageSerdes.renderTask().serialize(Topics.tasks(slip.get(0)), next)));
+    }
+    send(Topics.EVENTS, jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
+        .setProgress(1.0).build());
+  }
+
+  private void deadLetter(RenderTask task, String error, String errorClass, int deliveries, StageEventType type)
+      throws Exception {
+    DeadLetter letter = DeadLetter.newBuilder().setTask(task).setStage(stage).setError(error)
+        .setErrorClass(errorClass).setDeliveryAttempts(deliveries).setTimeMillis(System.currentTimeMillis())
+        .setWorker(config.workerId()).build();
+    String jobId = task.getSpec().getJobId();
+    producer.send(new ProducerRecord<>(Topics.deadLetters(stage), jobId,
+        MessageSerdes.deadLetter().serialize(Topics.deadLetters(stage), letter)));
+    send(Topics.EVENTS, jobId, event(task, type).setError(error).build());
+  }
+
+  /** A record that is not a task at all cannot become a DeadLetter: its bytes go as they are, the cause in a header. */
+  private void deadLetterRaw(ConsumerRecord<String, byte[]> record, Exception e) throws Exception {
+    ProducerRecord<String, byte[]> raw = new ProducerRecord<>(Topics.deadLetters(stage), record.key(), record.value());
+    raw.headers().add("flowreel.error", describe(e).getBytes(StandardCharsets.UTF_8));
+    raw.headers().add("flowreel.error.class", e.getClass().getName().getBytes(StandardCharsets.UTF_8));
+    producer.send(raw).get(30, TimeUnit.SECONDS);
+    failed.incrementAndGet();
+  }
+
+  private StageEvent.Builder event(RenderTask task, StageEventType type) {
+    return Events.of(task, stage, type, config.workerId());
+  }
+
+  /** Sends and waits: the next step (acknowledging) must not happen before the broker has it. */
+  private void send(String topic, String key, StageEvent event) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key, MessageSerdes.stageEvent().serialize(topic, event)));
+    producer.flush();
+  }
+
+  private final class Context implements StageContext {
+    private final RenderTask task;
+    private long lastProgress;
+
+    Context(RenderTask task) {
+      this.task = task;
+    }
+
+    @Override
+    public ArtifactStore store() {
+      return store;
+    }
+
+    @Override
+    public String workBucket() {
+      return config.workBucket();
+    }
+
+    @Override
+    public String outputBucket() {
+      return config.outputBucket();
+    }
+
+    @Override
+    public void progress(int done, int total) {
+      long now = System.currentTimeMillis();
+      if (done < total && now - lastProgress < config.progressInterval().toMillis()) {
+        return;
+      }
+      lastProgress = now;
+      try {
+        send(Topics.EVENTS, task.getSpec().getJobId(), event(task, StageEventType.PROGRESS)
+            .setStep(done).setTotalSteps(total).setProgress((double) done / total).build());
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot send progress: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public boolean stopRequested() {
+      String jobId = task.getSpec().getJobId();
+      return control.cancelled(jobId, task.getSpec().getBatchId()) || task.getAttempt() < control.currentAttempt(jobId);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    consumer.wakeup();
+    poller.join(30_000);
+    work.shutdownNow();
+    work.awaitTermination(10, TimeUnit.SECONDS);
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,264 @@
+package io.flowreel.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flowreel.infra.KafkaBroker;
+import io.flowreel.infra.S3Server;
+import io.flowreel.infra.TopicCatalog;
+import io.flowreel.infra.TopicSetup;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.ControlTargetKind;
+import io.flowreel.messages.DeadLetter;
+import io.flowreel.messages.JobSpec;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.codec.MessageSerdes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stage runtime against a real broker and S3 server, with a handler that only stores a marker. */
+class StageWorkerTest {
+
+  @TempDir static Path dir;
+  static KafkaBroker broker;
+  static S3Server s3;
+  static ArtifactStore store;
+  static ControlView control;
+  static KafkaProducer<String, byte[]> producer;
+  static final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+  static final Map<String, String> behaviour = new ConcurrentHashMap<>();
+  static final List<StageWorker> workers = new CopyOnWriteArrayList<>();
+
+  /** Stores one small artifact per task; a job's behaviour says how else to act. */
+  static final StageHandler DECODE = new StageHandler() {
+    @Override
+    public Stage stage() {
+      return Stage.DECODE;
+    }
+
+    @Override
+    public Result handle(RenderTask task, StageContext context) throws Exception {
+      String job = task.getSpec().getJobId();
+      int run = runs.computeIfAbsent(job, k -> new AtomicInteger()).incrementAndGet();
+      switch (behaviour.getOrDefault(job, "ok")) {
+        case "flaky" -> {
+          if (run < 3) {
+            throw new java.io.IOException("storage hiccup " + run);
+          }
+        }
+        case "broken" -> throw new CorruptArtifactException("latent of " + job + " has sha256 0000, expected 1234");
+        case "slow" -> Thread.sleep(5000);
+        case "steps" -> {
+          for (int i = 1; i <= 50; i++) {
+            if (context.stopRequested()) {
+              throw new IllegalStateException("stopped at step " + i);
+            }
+            context.progress(i, 50);
+            Thread.sleep(100);
+          }
+        }
+        default -> { }
+      }
+      byte[] bytes = ("frames of " + job).getBytes(StandardCharsets.UTF_8);
+      return Result.of(context.store().put(context.workBucket(),
+          ArtifactKeys.key(job, task.getAttempt(), "decode", "frames", Artifact.Format.JSON), bytes,
+          Artifact.Format.JSON, "decode", "frames", null));
+    }
+  };
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = KafkaBroker.start(dir.resolve("kafka"));
+    s3 = S3Server.start(dir.resolve("s3"));
+    TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+    store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey());
+    store.ensureBucket("flowreel-work");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(Stage.DECODE)),
+          List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
+          .all().get();
+    }
+    control = new ControlView(broker.bootstrapServers());
+    assertThat(control.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+    producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
+        new ByteArraySerializer());
+    WorkerConfig config = WorkerConfig.defaults(broker.bootstrapServers(), "decode-test")
+        .withRetry(new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(1)))
+        .withLockRenewal(Duration.ofMillis(600));
+    for (int i = 0; i < 2; i++) {
+      workers.add(new StageWorker(DECODE, config, store, control).start());
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (StageWorker worker : workers) {
+      worker.close();
+    }
+    producer.close();
+    control.close();
+    store.close();
+    s3.close();
+    broker.close();
+  }
+
+  @Test
+  void taskMovesOnWithItsArtifactAndEvents() throws Exception {
+    submit(task("ok-1", 1));
+    RenderTask next = await().atMost(Duration.ofSeconds(30)).until(() -> tasksFor(Stage.UPSAMPLE, "ok-1"), l -> !l.isEmpty()).get(0);
+    assertThat(next.getRoutingSlip()).containsExactly(Stage.UPSAMPLE, Stage.PUBLISH);
+    assertThat(next.getArtifacts()).extracting(a -> a.getName()).containsExactly("frames");
+    Artifact frames = ArtifactRefs.find(next, "frames");
+    assertThat(new String(store.get(frames), StandardCharsets.UTF_8)).isEqualTo("frames of ok-1");
+    assertThat(eventTypes("ok-1")).containsSubsequence(StageEventType.STARTED, StageEventType.SUCCEEDED);
+  }
+
+  @Test
+  void transientFailureRetriesWithBackoffThenSucceeds() throws Exception {
+    behaviour.put("flaky-1", "flaky");
+    submit(task("flaky-1", 1));
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("flaky-1").contains(StageEventType.SUCCEEDED));
+    assertThat(eventTypes("flaky-1")).containsSubsequence(StageEventType.STARTED, StageEventType.RETRYING,
+        StageEventType.RETRYING, StageEventType.SUCCEEDED);
+    assertThat(runs.get("flaky-1")).hasValue(3);
+  }
+
+  @Test
+  void badInputFailsAtOnceToTheDeadLetterTopicWithTheCause() throws Exception {
+    behaviour.put("broken-1", "broken");
+    submit(task("broken-1", 1));
+    DeadLetter letter = await().atMost(Duration.ofSeconds(30))
+        .until(() -> deadLetters("broken-1"), l -> !l.isEmpty()).get(0);
+    assertThat(letter.getError()).contains("latent of broken-1 has sha256 0000, expected 1234");
+    assertThat(letter.getStage()).isEqualTo(Stage.DECODE);
+    assertThat(runs.get("broken-1")).hasValue(1);
+    assertThat(eventTypes("broken-1")).contains(StageEventType.FAILED).doesNotContain(StageEventType.SUCCEEDED);
+  }
+
+  @Test
+  void aTaskLongerThanItsLockIsNeverDeliveredTwice() throws Exception {
+    behaviour.put("slow-1", "slow"); // 5 s of work against a 2 s lock
+    submit(task("slow-1", 1));
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("slow-1").contains(StageEventType.SUCCEEDED));
+    assertThat(runs.get("slow-1")).hasValue(1);
+    assertThat(eventTypes("slow-1").stream().filter(t -> t == StageEventType.STARTED)).hasSize(1);
+  }
+
+  @Test
+  void cancellationStopsARunningTaskBetweenSteps() throws Exception {
+    behaviour.put("cancel-1", "steps");
+    submit(task("cancel-1", 1));
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("cancel-1").contains(StageEventType.PROGRESS));
+    sendControl(new ControlCommand("cancel-1", ControlTargetKind.JOB, ControlAction.CANCEL, "test", null,
+        System.currentTimeMillis()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> eventTypes("cancel-1").contains(StageEventType.CANCELLED));
+    assertThat(eventTypes("cancel-1")).doesNotContain(StageEventType.SUCCEEDED);
+    assertThat(tasksFor(Stage.UPSAMPLE, "cancel-1")).isEmpty();
+  }
+
+  @Test
+  void aSupersededAttemptIsDropped() throws Exception {
+    sendControl(new ControlCommand("retried-1", ControlTargetKind.JOB, ControlAction.RESUME, "retry", 2,
+        System.currentTimeMillis()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> control.currentAttempt("retried-1") == 2);
+    submit(task("retried-1", 1));
+    submit(task("retried-1", 2));
+    await().atMost(Duration.ofSeconds(30)).until(() -> tasksFor(Stage.UPSAMPLE, "retried-1"), l -> !l.isEmpty());
+    Thread.sleep(1000); // give a wrongly forwarded attempt 1 the time to show up
+    assertThat(tasksFor(Stage.UPSAMPLE, "retried-1")).extracting(RenderTask::getAttempt).containsExactly(2);
+  }
+
+  @Test
+  void aRecordThatIsNotATaskGoesToTheDeadLetterTopicAsItIs() throws Exception {
+    producer.send(new ProducerRecord<>(Topics.tasks(Stage.DECODE), "garbage-1", new byte[] {1, 2, 3})).get();
+    ConsumerRecord<String, byte[]> raw = await().atMost(Duration.ofSeconds(30))
+        .until(() -> read(Topics.deadLetters(Stage.DECODE)).stream().filter(r -> "garbage-1".equals(r.key())).toList(),
+            l -> !l.isEmpty()).get(0);
+    assertThat(raw.value()).containsExactly(1, 2, 3);
+    assertThat(new String(raw.headers().lastHeader("flowreel.error").value(), StandardCharsets.UTF_8))
+        .isNotBlank();
+  }
+
+  static RenderTask task(String job, int attempt) {
+    JobSpec spec = JobSpec.newBuilder().setJobId(job).setBatchId("batch-1").setTenant("studio").setPrompt("a red ball")
+        .setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8).setPack("tiny").build();
+    return RenderTask.newBuilder().setSpec(spec).setAttempt(attempt)
+        .setRoutingSlip(List.of(Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH)).setCreatedAtMillis(1L).build();
+  }
+
+  static void submit(RenderTask task) throws Exception {
+    String topic = Topics.tasks(Stage.DECODE);
+    producer.send(new ProducerRecord<>(topic, task.getSpec().getJobId(), MessageSerdes.renderTask().serialize(topic, task)))
+        .get();
+  }
+
+  static void sendControl(ControlCommand command) throws Exception {
+    producer.send(new ProducerRecord<>(Topics.CONTROL, command.getTargetId(),
+        MessageSerdes.controlCommand().serialize(Topics.CONTROL, command))).get();
+  }
+
+  static List<StageEventType> eventTypes(String job) {
+    return read(Topics.EVENTS).stream().filter(r -> job.equals(r.key()))
+        .map(r -> MessageSerdes.stageEvent().deserialize(Topics.EVENTS, r.value()))
+        .map(StageEvent::getType).toList();
+  }
+
+  static List<RenderTask> tasksFor(Stage stage, String job) {
+    return read(Topics.tasks(stage)).stream().filter(r -> job.equals(r.key()))
+        .map(r -> MessageSerdes.renderTask().deserialize(Topics.tasks(stage), r.value())).toList();
+  }
+
+  static List<DeadLetter> deadLetters(String job) {
+    return read(Topics.deadLetters(Stage.DECODE)).stream().filter(r -> job.equals(r.key()))
+        .filter(r -> r.headers().lastHeader("flowreel.error") == null)
+        .map(r -> MessageSerdes.deadLetter().deserialize(Topics.deadLetters(Stage.DECODE), r.value())).toList();
+  }
+
+  /** Everything on a topic so far, read without a group. */
+  static List<ConsumerRecord<String, byte[]>> read(String topic) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", broker.bootstrapServers());
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+}
