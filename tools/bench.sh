@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks behind docs/benchmarks.md and prints one JSON line per measurement.
-#   tools/bench.sh [stages|dit|memory|all]
+#   tools/bench.sh [stages|dit|memory|bus|all]
 # The PyTorch half of "dit" needs Debian's python3-torch (see tools/README.md); it is skipped without it.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,4 +36,10 @@ if [[ $what == memory || $what == all ]]; then
     run io.flowreel.bench.DecodeMemory "$pack" $size untiled
     run io.flowreel.bench.DecodeMemory "$pack" $size tiled 16 8 4
   done
+fi
+
+if [[ $what == bus || $what == all ]]; then
+  # Stage-to-stage hops through Kafka and S3 with no compute: a latent-sized and a frames-sized artifact.
+  run -Dflowreel.home="$home" io.flowreel.bench.BusHop 40 262144
+  run -Dflowreel.home="$home" io.flowreel.bench.BusHop 40 4194304
 fi

@@ -1,0 +1,144 @@
+package io.flowreel.bench;
+
+import io.flowreel.infra.KafkaBroker;
+import io.flowreel.infra.S3Server;
+import io.flowreel.infra.TopicCatalog;
+import io.flowreel.infra.TopicSetup;
+import io.flowreel.messages.JobSpec;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.runtime.Artifact;
+import io.flowreel.runtime.ArtifactKeys;
+import io.flowreel.runtime.ArtifactRefs;
+import io.flowreel.runtime.ArtifactStore;
+import io.flowreel.runtime.ControlView;
+import io.flowreel.runtime.StageContext;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.runtime.StageWorker;
+import io.flowreel.runtime.Topics;
+import io.flowreel.runtime.WorkerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The cost of the bus alone: six stages whose handlers do no compute, only read the previous
+ * stage's artifact (sha256-verified) and store one of the same size. A hop is the time from one
+ * stage's STARTED event to the next stage's STARTED event: Kafka delivery through a share group,
+ * the S3 read and write of the artifact, the events. Jobs are sent one at a time so hops do not
+ * queue behind each other. Usage: BusHop JOBS ARTIFACT_BYTES
+ */
+public final class BusHop {
+
+  private static final List<Stage> STAGES =
+      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
+
+  public static void main(String[] args) throws Exception {
+    int jobs = Integer.parseInt(args[0]);
+    int bytes = Integer.parseInt(args[1]);
+    Path dir = Files.createTempDirectory("flowreel-bushop");
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"));
+         S3Server s3 = S3Server.start(dir.resolve("s3"));
+         ArtifactStore store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey())) {
+      TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+      store.ensureBucket("flowreel-work");
+      ControlView control = new ControlView(broker.bootstrapServers());
+      control.awaitCaughtUp(Duration.ofSeconds(30));
+      List<StageWorker> workers = new ArrayList<>();
+      for (Stage stage : STAGES) {
+        workers.add(new StageWorker(passThrough(stage, bytes),
+            WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Topics.id(stage)), store, control).start());
+      }
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+          broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
+           KafkaConsumer<String, StageEvent> events = eventConsumer(broker.bootstrapServers())) {
+        List<Double> hops = new ArrayList<>();
+        for (int job = -2; job < jobs; job++) { // two warm-up jobs
+          String id = "hop-" + (job + 2);
+          RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(id).setBatchId("b")
+              .setTenant("bench").setPrompt("x").setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8)
+              .setPack("none").build()).setAttempt(1).setRoutingSlip(STAGES).setCreatedAtMillis(0L).build();
+          String topic = Topics.tasks(Stage.REWRITE);
+          producer.send(new ProducerRecord<>(topic, id, MessageSerdes.renderTask().serialize(topic, task))).get();
+          Map<Stage, Long> started = new HashMap<>();
+          boolean done = false;
+          while (!done) {
+            for (ConsumerRecord<String, StageEvent> r : events.poll(Duration.ofMillis(50))) {
+              StageEvent e = r.value();
+              if (!id.equals(e.getJobId())) {
+                continue;
+              }
+              if (e.getType() == StageEventType.STARTED) {
+                started.put(e.getStage(), e.getTimeMillis());
+              }
+              done |= e.getType() == StageEventType.SUCCEEDED && e.getStage() == Stage.PUBLISH;
+            }
+          }
+          if (job >= 0) {
+            for (int i = 1; i < STAGES.size(); i++) {
+              hops.add((double) (started.get(STAGES.get(i)) - started.get(STAGES.get(i - 1))));
+            }
+          }
+        }
+        double[] sorted = hops.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf("{\"jobs\": %d, \"hops\": %d, \"artifact_bytes\": %d, \"p50_ms\": %.0f, \"p99_ms\": %.0f, \"max_ms\": %.0f}%n",
+            jobs, sorted.length, bytes, Stats.median(sorted), sorted[(int) Math.ceil(0.99 * sorted.length) - 1],
+            sorted[sorted.length - 1]);
+      }
+      for (StageWorker worker : workers) {
+        worker.close();
+      }
+      control.close();
+    }
+  }
+
+  /** Reads the previous stage's "data" artifact (verifying it) and stores one of the same size. */
+  private static StageHandler passThrough(Stage stage, int bytes) {
+    return new StageHandler() {
+      @Override
+      public Stage stage() {
+        return stage;
+      }
+
+      @Override
+      public Result handle(RenderTask task, StageContext context) throws Exception {
+        if (!task.getArtifacts().isEmpty()) {
+          context.store().get(ArtifactRefs.find(task, "data"));
+        }
+        byte[] data = new byte[bytes];
+        new Random(task.getSpec().getJobId().hashCode() ^ stage.ordinal()).nextBytes(data);
+        String key = ArtifactKeys.key(task.getSpec().getJobId(), task.getAttempt(), Topics.id(stage), "data",
+            Artifact.Format.SAFETENSORS);
+        return Result.of(context.store().put(context.workBucket(), key, data, Artifact.Format.SAFETENSORS,
+            Topics.id(stage), "data", null));
+      }
+    };
+  }
+
+  private static KafkaConsumer<String, StageEvent> eventConsumer(String bootstrap) {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("group.id", "bench-events");
+    props.put("auto.offset.reset", "earliest");
+    KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        MessageSerdes.stageEvent().deserializer());
+    consumer.subscribe(List.of(Topics.EVENTS));
+    return consumer;
+  }
+}
