@@ -4,12 +4,12 @@ import io.flowreel.media.RgbFrame;
 import io.flowreel.tensor.FloatTensor;
 
 /** Network output in [-1, 1] (planar RGB) to 8-bit interleaved RGB. */
-final class PixelConversion {
+public final class PixelConversion {
 
   private PixelConversion() {}
 
   /** Frame {@code index} of {@code [n, 3, h, w]}; values are clamped first, as decoders overshoot. */
-  static RgbFrame toRgb(FloatTensor frames, int index) {
+  public static RgbFrame toRgb(FloatTensor frames, int index) {
     int h = frames.dim(2);
     int w = frames.dim(3);
     int plane = h * w;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Artifacts in S3-compatible storage through the MinIO Java SDK, so the same code talks to MinIO
@@ -92,6 +93,22 @@ public final class ArtifactStore implements AutoCloseable {
       return SafeTensors.read(new ByteArrayInputStream(bytes));
     } catch (IllegalArgumentException e) {
       throw new CorruptArtifactException(describe(artifact) + " is not valid safetensors: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * An object found by its key rather than by a reference (a checkpoint, a published manifest), or
+   * empty if there is none. Its hash is not known in advance, so callers validate what they read.
+   */
+  public Optional<byte[]> find(String bucket, String key) throws IOException {
+    try {
+      return Optional.of(call(() -> {
+        try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+          return in.readAllBytes();
+        }
+      }));
+    } catch (MissingObjectException e) {
+      return Optional.empty();
     }
   }
 

@@ -1,0 +1,80 @@
+package io.flowreel.handlers;
+
+import io.flowreel.engine.InferenceEngine;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.render.DenoiseStage;
+import io.flowreel.render.RenderSpec;
+import io.flowreel.render.TextEncodeStage.Conditioning;
+import io.flowreel.runtime.StageContext;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.sampling.FlowMatchingSampler;
+import io.flowreel.sampling.GuidedDit;
+import io.flowreel.tensor.FloatTensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * Samples the latent video exactly as {@link DenoiseStage} does (same noise, schedule, sampler and
+ * guidance), storing a checkpoint every few steps so a redelivered task resumes where the last one
+ * stopped instead of starting from noise.
+ */
+public final class DenoiseHandler implements StageHandler {
+
+  public static final int DEFAULT_CHECKPOINT_EVERY = 5;
+  static final String LATENT = "latent";
+
+  private final ModelPack pack;
+  private final InferenceEngine engine;
+  private final DenoiseStage denoise;
+  private final int checkpointEvery;
+
+  /** {@code checkpointEvery}: steps between checkpoints; each costs one latent upload. */
+  public DenoiseHandler(ModelPack pack, InferenceEngine engine, int checkpointEvery) {
+    if (checkpointEvery < 1) {
+      throw new IllegalArgumentException("checkpoints need at least 1 step between them, got " + checkpointEvery);
+    }
+    this.pack = pack;
+    this.engine = engine;
+    this.denoise = new DenoiseStage(pack, engine);
+    this.checkpointEvery = checkpointEvery;
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.DENOISE;
+  }
+
+  @Override
+  public Result handle(RenderTask task, StageContext ctx) throws IOException {
+    RenderSpec.Resolved job = JobSpecs.renderSpec(task.getSpec()).resolve(pack);
+    Conditioning text = EncodeHandler.readConditioning(ctx, task);
+    DenoiseCheckpoint checkpoints = new DenoiseCheckpoint(ctx, task);
+    FloatTensor noise = denoise.initialNoise(job);
+    DenoiseCheckpoint.Position start = checkpoints.find(noise.shape(), job.steps())
+        .orElse(new DenoiseCheckpoint.Position(noise, 0));
+    if (start.completedSteps() > 0) {
+      ctx.progress(start.completedSteps(), job.steps());
+    }
+    GuidedDit dit = new GuidedDit(engine.network(pack.manifest().dit().network()), job.guidance(),
+        text.positive(), text.negative());
+    FloatTensor latent = new FlowMatchingSampler(job.steps(), job.shift()).sample(start.latent(),
+        start.completedSteps(), dit, (done, total, x) -> {
+          if (done % checkpointEvery == 0 && done < total) {
+            store(checkpoints, new DenoiseCheckpoint.Position(x, done), total);
+          }
+          ctx.progress(done, total);
+        }, ctx::stopRequested);
+    return Result.of(StoredTensors.store(ctx, task, Stage.DENOISE, LATENT, Map.of(LATENT, latent)));
+  }
+
+  private static void store(DenoiseCheckpoint checkpoints, DenoiseCheckpoint.Position position, int totalSteps) {
+    try {
+      checkpoints.store(position, totalSteps);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store the checkpoint at step " + position.completedSteps(), e);
+    }
+  }
+}
