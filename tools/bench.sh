@@ -9,8 +9,9 @@ what="${1:-all}"
 pack="$home/models/tiny"
 
 mvn -q -B -DskipTests install -pl bench -am >&2
-cp="bench/target/flowreel-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/classpath.txt)"
-run() { java -Xmx8g -cp "$cp" "$@"; }
+# An argument file keeps the command line short: ONNX Runtime crashes on long ones (docs/onnxruntime.md).
+printf -- '-cp %s:%s\n' bench/target/flowreel-bench-0.1.0-SNAPSHOT.jar "$(cat bench/target/classpath.txt)" > bench/target/java.args
+run() { java -Xmx8g @bench/target/java.args "$@"; }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
 
@@ -42,4 +43,6 @@ if [[ $what == bus || $what == all ]]; then
   # Stage-to-stage hops through Kafka and S3 with no compute: a latent-sized and a frames-sized artifact.
   run -Dflowreel.home="$home" io.flowreel.bench.BusHop 40 262144
   run -Dflowreel.home="$home" io.flowreel.bench.BusHop 40 4194304
+  # Eight tiny-pack jobs through the bus (in-process workers, real broker and S3) vs the local renderer.
+  run -Dflowreel.home="$home" io.flowreel.bench.BusMakespan "$pack" 8 256x256x17
 fi
