@@ -143,6 +143,9 @@ public final class KafkaBroker implements AutoCloseable {
         group.share.heartbeat.interval.ms=500
         group.consumer.min.heartbeat.interval.ms=500
         group.consumer.heartbeat.interval.ms=500
+        # A member that died (kill -9) leaves its share group after 10 s instead of 45 s.
+        group.share.min.session.timeout.ms=5000
+        group.share.session.timeout.ms=10000
         """.formatted(clientPort, controllerPort, dir.resolve("kraft"));
   }
 

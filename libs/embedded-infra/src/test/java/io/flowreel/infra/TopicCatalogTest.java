@@ -28,7 +28,7 @@ class TopicCatalogTest {
     assertThat(catalog.topics()).hasSize(2 * STAGES.size() + 2);
     for (String stage : STAGES) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
-          .returns(6, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
+          .returns(1, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
           .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy);
       assertThat(catalog.topic("flowreel.dlq." + stage))
           .returns(1, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)

@@ -1,0 +1,293 @@
+package io.flowreel.it;
+
+import io.flowreel.infra.BucketSetup;
+import io.flowreel.infra.FlowreelHome;
+import io.flowreel.infra.KafkaBroker;
+import io.flowreel.infra.S3Server;
+import io.flowreel.infra.TopicCatalog;
+import io.flowreel.infra.TopicSetup;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.ControlTargetKind;
+import io.flowreel.messages.DeadLetter;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.runtime.StageWorker;
+import io.flowreel.runtime.Topics;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The whole farm as operators run it: a Kafka broker, an S3 server and every stage service in its
+ * own process, plus what a test needs to drive it (put tasks and control commands on topics, read
+ * events and dead letters, read the buckets).
+ */
+final class RenderFarm implements AutoCloseable {
+
+  static final String WORK_BUCKET = "flowreel-work";
+  static final String OUTPUT_BUCKET = "flowreel-output";
+  /** How long a delivered task stays locked to its worker without renewal: a killed worker's task comes back after this. */
+  static final Duration LOCK_DURATION = Duration.ofSeconds(5);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+  /** Service folder under services/ for each stage. */
+  static final Map<Stage, String> SERVICES = servicesByStage();
+
+  private final Path repo;
+  private final Path logDir;
+  private final KafkaBroker broker;
+  private final S3Server s3;
+  private final Map<String, String> env;
+  private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
+  private final KafkaProducer<String, byte[]> producer;
+  private final MinioClient storage;
+  private final TopicLog events;
+
+  private RenderFarm(Path dir) throws Exception {
+    repo = FlowreelHome.locate();
+    logDir = dir.resolve("logs");
+    broker = KafkaBroker.start(dir.resolve("kafka"));
+    s3 = S3Server.start(dir.resolve("s3"));
+    TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+    BucketSetup.ensure(s3.endpoint(), s3.accessKey(), s3.secretKey(), WORK_BUCKET, OUTPUT_BUCKET);
+    shortenLocks();
+    env = Map.ofEntries(
+        Map.entry("FLOWREEL_HOME", repo.toString()),
+        Map.entry("FLOWREEL_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
+        Map.entry("FLOWREEL_S3_ENDPOINT", s3.endpoint()),
+        Map.entry("FLOWREEL_S3_ACCESS_KEY", s3.accessKey()),
+        Map.entry("FLOWREEL_S3_SECRET_KEY", s3.secretKey()),
+        Map.entry("FLOWREEL_BUCKETS_WORK", WORK_BUCKET),
+        Map.entry("FLOWREEL_BUCKETS_OUTPUT", OUTPUT_BUCKET),
+        Map.entry("FLOWREEL_LOCK_RENEWAL", "1s"),
+        // Every denoising step reports progress, so a test can count the steps run after a cancel.
+        Map.entry("FLOWREEL_PROGRESS_INTERVAL", "0s"),
+        Map.entry("FLOWREEL_CHECKPOINT_EVERY", "5"),
+        Map.entry("FLOWREEL_RETRY_BASE", "200ms"),
+        Map.entry("FLOWREEL_RETRY_CAP", "1s"));
+    producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all"),
+        new StringSerializer(), new ByteArraySerializer());
+    storage = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
+        .region("us-east-1").build();
+    events = new TopicLog(broker.bootstrapServers(), Topics.EVENTS);
+  }
+
+  /**
+   * Starts the infrastructure and {@code instances} processes per stage (all at once: they start
+   * in parallel) and returns when every one is ready.
+   */
+  static RenderFarm start(Path dir, Map<Stage, Integer> instances) throws Exception {
+    long t0 = System.nanoTime();
+    RenderFarm farm = new RenderFarm(dir);
+    long servers = System.nanoTime();
+    try {
+      List<ServiceProcess> started = new ArrayList<>();
+      instances.forEach((stage, n) -> {
+        for (int i = 1; i <= n; i++) {
+          started.add(farm.launch(stage, SERVICES.get(stage) + "-" + i));
+        }
+      });
+      for (ServiceProcess service : started) {
+        service.awaitReady(READY_TIMEOUT);
+      }
+      System.out.printf("farm ready in %.1f s: broker and S3 %.1f s, %d services %.1f s%n", seconds(t0),
+          (servers - t0) / 1e9, started.size(), seconds(servers));
+      return farm;
+    } catch (Exception | Error e) {
+      farm.close();
+      throw e;
+    }
+  }
+
+  private ServiceProcess launch(Stage stage, String workerId) {
+    ServiceProcess service = ServiceProcess.start(repo, SERVICES.get(stage), workerId, env, logDir);
+    services.add(service);
+    return service;
+  }
+
+  /**
+   * A short lock makes a killed worker's task come back in seconds instead of the default 30 s;
+   * the services renew theirs every second (FLOWREEL_LOCK_RENEWAL), so a live task keeps its lock.
+   */
+  private void shortenLocks() throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      Map<ConfigResource, Collection<AlterConfigOp>> configs = new LinkedHashMap<>();
+      for (Stage stage : SERVICES.keySet()) {
+        configs.put(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(stage)), List.of(
+            new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", Long.toString(LOCK_DURATION.toMillis())),
+                AlterConfigOp.OpType.SET)));
+      }
+      admin.incrementalAlterConfigs(configs).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  Path repo() {
+    return repo;
+  }
+
+  ServiceProcess worker(String workerId) {
+    return services.stream().filter(s -> s.workerId().equals(workerId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no service process " + workerId + " in " + services));
+  }
+
+  List<ServiceProcess> running(Stage stage) {
+    return services.stream().filter(s -> s.service().equals(SERVICES.get(stage)) && s.isAlive()).toList();
+  }
+
+  /** Puts a task on {@code stage}'s topic, as the previous stage (or the gateway) would. */
+  void submit(Stage stage, RenderTask task) throws Exception {
+    String topic = Topics.tasks(stage);
+    producer.send(new ProducerRecord<>(topic, task.getSpec().getJobId(),
+        MessageSerdes.renderTask().serialize(topic, task))).get(30, TimeUnit.SECONDS);
+  }
+
+  void cancel(String jobId) throws Exception {
+    ControlCommand command = ControlCommand.newBuilder().setTargetId(jobId).setTargetKind(ControlTargetKind.JOB)
+        .setAction(ControlAction.CANCEL).setReason("cancelled by test").setTimeMillis(System.currentTimeMillis())
+        .build();
+    producer.send(new ProducerRecord<>(Topics.CONTROL, jobId,
+        MessageSerdes.controlCommand().serialize(Topics.CONTROL, command))).get(30, TimeUnit.SECONDS);
+  }
+
+  /** The job's lifecycle events so far, in the order the stages sent them. */
+  List<StageEvent> events(String jobId) {
+    return events.withKey(jobId).stream()
+        .map(r -> MessageSerdes.stageEvent().deserialize(Topics.EVENTS, r.value())).toList();
+  }
+
+  List<DeadLetter> deadLetters(Stage stage, String jobId) {
+    String topic = Topics.deadLetters(stage);
+    return read(topic).stream().filter(r -> jobId.equals(r.key()))
+        .filter(r -> r.headers().lastHeader("flowreel.error") == null) // raw records are not DeadLetters
+        .map(r -> MessageSerdes.deadLetter().deserialize(topic, r.value())).toList();
+  }
+
+  List<RenderTask> tasks(Stage stage, String jobId) {
+    String topic = Topics.tasks(stage);
+    return read(topic).stream().filter(r -> jobId.equals(r.key()))
+        .map(r -> MessageSerdes.renderTask().deserialize(topic, r.value())).toList();
+  }
+
+  /** Everything on a topic so far, read without a group. */
+  private List<ConsumerRecord<String, byte[]>> read(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+        Map.of("bootstrap.servers", broker.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  byte[] getObject(String bucket, String key) throws Exception {
+    try (InputStream in = storage.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+      return in.readAllBytes();
+    }
+  }
+
+  void putObject(String bucket, String key, byte[] bytes) throws Exception {
+    storage.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+        .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+  }
+
+  /** Keys in {@code bucket} under {@code prefix}. */
+  List<String> keys(String bucket, String prefix) throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (Result<Item> item : storage.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+        .recursive(true).build())) {
+      keys.add(item.get().objectName());
+    }
+    return keys;
+  }
+
+  /** Stops every service (SIGTERM, in parallel), then the servers. Safe to call on a half-started farm. */
+  @Override
+  public void close() {
+    List<Thread> stopping = new ArrayList<>();
+    for (ServiceProcess service : services) {
+      Thread t = new Thread(service::close, "stop-" + service.workerId());
+      t.start();
+      stopping.add(t);
+    }
+    for (Thread t : stopping) {
+      joinUninterruptibly(t);
+    }
+    events.close();
+    producer.close(Duration.ofSeconds(5));
+    try {
+      storage.close();
+    } catch (Exception e) {
+      // only its idle connections
+    }
+    s3.close();
+    broker.close();
+  }
+
+  static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // every service must be stopped before the servers go
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Map<Stage, String> servicesByStage() {
+    Map<Stage, String> services = new LinkedHashMap<>();
+    services.put(Stage.REWRITE, "prompt-rewriter");
+    services.put(Stage.ENCODE, "text-encoder");
+    services.put(Stage.DENOISE, "denoiser");
+    services.put(Stage.DECODE, "decoder");
+    services.put(Stage.UPSAMPLE, "upsampler");
+    services.put(Stage.PUBLISH, "publisher");
+    return services;
+  }
+}
