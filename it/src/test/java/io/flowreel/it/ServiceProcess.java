@@ -3,10 +3,9 @@ package io.flowreel.it;
 import static org.awaitility.Awaitility.await;
 
 import io.flowreel.infra.ExitWithParent;
-import java.io.ByteArrayOutputStream;
+import io.flowreel.infra.LauncherJar;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
@@ -18,15 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 
 /**
  * One stage service started as its own JVM from its Quarkus fast-jar, exactly as an operator runs
@@ -71,7 +66,7 @@ final class ServiceProcess implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_OPTIONS);
     // quarkus-run.jar's manifest names its own classpath; QuarkusEntryPoint is what "java -jar" would run.
-    command.addAll(List.of("-cp", launcherJar(logDir) + File.pathSeparator + app,
+    command.addAll(List.of("-cp", LauncherJar.in(logDir) + File.pathSeparator + app,
         ExitWithParent.class.getName(), "io.quarkus.bootstrap.runner.QuarkusEntryPoint"));
     ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
         .redirectOutput(Redirect.appendTo(log.toFile()));
@@ -180,33 +175,6 @@ final class ServiceProcess implements AutoCloseable {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port", e);
-    }
-  }
-
-  /** ExitWithParent alone in a jar, so the service's classpath holds nothing else of the tests'. */
-  private static synchronized Path launcherJar(Path dir) {
-    Path file = dir.resolve("exit-with-parent.jar");
-    if (Files.isRegularFile(file)) {
-      return file;
-    }
-    String entry = ExitWithParent.class.getName().replace('.', '/') + ".class";
-    try (InputStream in = ExitWithParent.class.getClassLoader().getResourceAsStream(entry)) {
-      if (in == null) {
-        throw new IllegalStateException("cannot read " + entry + " from the classpath");
-      }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (JarOutputStream jar = new JarOutputStream(bytes)) {
-        jar.putNextEntry(new JarEntry(entry));
-        in.transferTo(jar);
-        jar.closeEntry();
-      }
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve("exit-with-parent.jar." + UUID.randomUUID() + ".tmp");
-      Files.write(tmp, bytes.toByteArray());
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the launcher jar into " + dir, e);
     }
   }
 

@@ -1,9 +1,7 @@
 package io.flowreel.infra;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
@@ -16,14 +14,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 
 /**
  * A server JVM (the Kafka broker or S3Proxy) started from the classpath that {@code infra/<module>}'s build wrote,
@@ -59,7 +54,7 @@ final class ChildProcess {
   static ChildProcess start(String name, String module, List<String> jvmOptions, String mainClass, List<String> args,
       Path log, boolean record) {
     Path target = FlowreelHome.serverTarget(module);
-    String classpath = launcherJar(target) + File.pathSeparator + FlowreelHome.serverClasspath(module);
+    String classpath = LauncherJar.in(target) + File.pathSeparator + FlowreelHome.serverClasspath(module);
     Path archive = target.resolve(module + "-" + hash(classpath, jvmOptions) + ".jsa");
     Path recording = null;
     List<String> command = new ArrayList<>();
@@ -220,38 +215,6 @@ final class ChildProcess {
       } catch (IOException e) {
         // a stray .tmp file in a build folder is harmless
       }
-    }
-  }
-
-  /**
-   * ExitWithParent alone in a jar: class data sharing refuses classpath directories (this module's
-   * target/classes in a build), and the servers need nothing else from this module. Rewritten only when its
-   * bytes change, because archives are only valid for the jar modification times they were made with.
-   */
-  private static Path launcherJar(Path dir) {
-    String entry = ExitWithParent.class.getName().replace('.', '/') + ".class";
-    try (InputStream in = ExitWithParent.class.getClassLoader().getResourceAsStream(entry)) {
-      if (in == null) {
-        throw new IllegalStateException("cannot read " + entry + " from the classpath");
-      }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (JarOutputStream jar = new JarOutputStream(bytes)) {
-        JarEntry classFile = new JarEntry(entry);
-        classFile.setTime(0); // the same bytes every time
-        jar.putNextEntry(classFile);
-        in.transferTo(jar);
-        jar.closeEntry();
-      }
-      Path file = dir.resolve("exit-with-parent.jar");
-      if (!Files.isRegularFile(file) || !Arrays.equals(Files.readAllBytes(file), bytes.toByteArray())) {
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("exit-with-parent.jar." + UUID.randomUUID() + ".tmp");
-        Files.write(tmp, bytes.toByteArray());
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      }
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the launcher jar into " + dir, e);
     }
   }
 
