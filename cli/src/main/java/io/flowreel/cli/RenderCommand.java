@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +41,8 @@ final class RenderCommand implements Callable<Integer> {
 
   @Spec CommandSpec command;
 
-  @Option(names = "--local", description = "Run every stage in this process, without Kafka or S3.")
+  @Option(names = "--local", description = "Run every stage in this process, without Kafka or S3. Without it "
+      + "a real Kafka broker and S3 server are started for the run and every stage works through them.")
   boolean local;
 
   @Option(names = "--prompt", description = "A prompt to render; repeat for several clips.")
@@ -90,25 +93,20 @@ final class RenderCommand implements Callable<Integer> {
   boolean noUpsample;
 
   @Option(names = "--decode-tile", paramLabel = "LATENT_PX",
-      description = "Decoder tile size in latent pixels (default 24); smaller tiles bound memory, larger run faster.")
+      description = "With --local: decoder tile size in latent pixels (default 24); smaller tiles bound memory, larger run faster.")
   Integer decodeTile;
 
   @Option(names = "--decode-overlap", paramLabel = "LATENT_PX",
-      description = "Overlap of decoder tiles (default: a third of the tile, at least the decoder's receptive field).")
+      description = "With --local: overlap of decoder tiles (default: a third of the tile, at least the decoder's receptive field).")
   Integer decodeOverlap;
 
   @Option(names = "--decode-chunk", paramLabel = "LATENT_FRAMES",
-      description = "Latent frames decoded at a time (default 4).")
+      description = "With --local: latent frames decoded at a time (default 4).")
   Integer decodeChunk;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
     PrintWriter err = command.commandLine().getErr();
-    if (!local) {
-      err.println("flowreel render: the embedded stack (Kafka, S3 and the stage services) is not part of this build yet;"
-          + " add --local to render in this process.");
-      return EXIT_INVALID;
-    }
     List<RenderSpec> jobs = jobs();
     ModelPack modelPack;
     try {
@@ -125,29 +123,51 @@ final class RenderCommand implements Callable<Integer> {
         return EXIT_INVALID;
       }
     }
-    TiledDecoder.Options decoding;
-    try {
-      decoding = decoding(modelPack);
-    } catch (IllegalArgumentException e) {
-      err.println("flowreel render: " + e.getMessage());
-      return EXIT_INVALID;
-    }
-    LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack),
-        new RuleBasedPromptRewriter(), decoding);
     AtomicBoolean interrupted = new AtomicBoolean();
-    Thread hook = new Thread(() -> interrupted.set(true));
+    CountDownLatch finished = new CountDownLatch(1);
+    // Ctrl-C: stop between denoising steps, then give the render time to clean up (no partial
+    // files, servers stopped) before the JVM exits.
+    Thread hook = new Thread(() -> {
+      interrupted.set(true);
+      try {
+        finished.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
     Runtime.getRuntime().addShutdownHook(hook);
     ProgressDisplay progress = new ProgressDisplay(err, System.console() != null);
     try {
+      if (!local) {
+        Path state = Path.of(System.getProperty("flowreel.home", ".")).resolve(".flowreel");
+        int failed = new EmbeddedRenderer(modelPack, state, err).render(jobs, out, progress, interrupted::get);
+        return failed == 0 ? 0 : 1;
+      }
+      TiledDecoder.Options decoding;
+      try {
+        decoding = decoding(modelPack);
+      } catch (IllegalArgumentException e) {
+        err.println("flowreel render: " + e.getMessage());
+        return EXIT_INVALID;
+      }
+      LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack),
+          new RuleBasedPromptRewriter(), decoding);
       for (RenderSpec job : jobs) {
         long start = System.nanoTime();
         RenderManifest manifest = renderer.render(job, out, progress, interrupted::get);
         progress.done(job.jobId(), out.resolve(manifest.outputs().video()), (System.nanoTime() - start) / 1_000_000);
       }
-    } catch (SamplingCancelledException e) {
+    } catch (SamplingCancelledException | InterruptedException e) {
       err.println("flowreel render: interrupted (" + e.getMessage() + "); unfinished clips were not written");
       return 130;
+    } catch (Exception e) {
+      if (interrupted.get()) {
+        err.println("flowreel render: interrupted; unfinished clips were not written");
+        return 130;
+      }
+      throw e;
     } finally {
+      finished.countDown();
       removeHook(hook);
     }
     return 0;

@@ -73,9 +73,22 @@ class RenderCommandTest {
   }
 
   @Test
-  void withoutLocalItSaysWhatIsMissing() {
-    assertThat(run("render", "--prompt", "x", "--out", out.toString())).isEqualTo(RenderCommand.EXIT_INVALID);
-    assertThat(err.toString()).contains("add --local");
+  void withoutLocalItRendersThroughARealBrokerAndS3Server() throws Exception {
+    int code = run("render", "--pack", PACK, "--prompt", "a green square", "--out", out.toString(), "--width", "64",
+        "--height", "64", "--frames", "5", "--steps", "3", "--seed", "4");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(err.toString()).contains("starting Kafka broker and S3 server").contains("a-green-square-s4: done in");
+    Mp4Reader.VideoInfo info = Mp4Reader.probe(out.resolve("a-green-square-s4.mp4"));
+    assertThat(info.frames()).isEqualTo(5);
+    assertThat(info.width()).isEqualTo(64);
+    assertThat(out.resolve("a-green-square-s4.png")).exists();
+    assertThat(Files.readString(out.resolve("a-green-square-s4.json"))).contains("\"attempt\"");
+    // Same frames as the in-process renderer with the same settings.
+    Path local = out.resolve("local");
+    assertThat(run("render", "--local", "--pack", PACK, "--prompt", "a green square", "--out", local.toString(),
+        "--width", "64", "--height", "64", "--frames", "5", "--steps", "3", "--seed", "4")).isZero();
+    assertThat(Mp4Reader.readAll(out.resolve("a-green-square-s4.mp4")))
+        .isEqualTo(Mp4Reader.readAll(local.resolve("a-green-square-s4.mp4")));
   }
 
   @Test

@@ -1,0 +1,78 @@
+package io.flowreel.tracker;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Job counts of one batch, stored as JSON in the {@code batches} store. Kept by adding a job's
+ * new state and removing its old one ({@link #change}), so a job is counted exactly once however
+ * often its status is updated. UNKNOWN jobs count as queued: they exist but no stage runs them.
+ */
+@JsonIgnoreProperties(value = "done", allowGetters = true)
+public record BatchStatus(
+    String batchId,
+    String tenant,
+    long total,
+    long queued,
+    long running,
+    long succeeded,
+    long failed,
+    long cancelled) {
+
+  /** Before the batch's first job. */
+  public static BatchStatus empty(String batchId, String tenant) {
+    return new BatchStatus(batchId, tenant, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Jobs in a terminal state. */
+  @JsonProperty("done")
+  public long done() {
+    return succeeded + failed + cancelled;
+  }
+
+  /**
+   * The counts after one job moved from {@code before} to {@code after}.
+   *
+   * @param before the job's previous state, or null for a job the batch has not counted yet
+   * @param after the job's new state, or null for a job that leaves the batch
+   */
+  public BatchStatus change(JobState before, JobState after) {
+    BatchStatus next = this;
+    if (before != null) {
+      next = next.count(before, -1);
+    }
+    if (after != null) {
+      next = next.count(after, +1);
+    }
+    return next;
+  }
+
+  /** Adds a job (the adder of the Kafka Streams aggregation); fills in the batch's ids. */
+  public BatchStatus add(JobStatus job) {
+    BatchStatus named = new BatchStatus(job.batchId(), job.tenant(), total, queued, running, succeeded, failed,
+        cancelled);
+    return named.change(null, job.state());
+  }
+
+  /** Removes a job's previous status (the subtractor of the Kafka Streams aggregation). */
+  public BatchStatus remove(JobStatus job) {
+    return change(job.state(), null);
+  }
+
+  private BatchStatus count(JobState state, int delta) {
+    long q = queued;
+    long r = running;
+    long s = succeeded;
+    long f = failed;
+    long c = cancelled;
+    switch (state) {
+      case UNKNOWN, QUEUED -> q += delta;
+      case RUNNING -> r += delta;
+      case SUCCEEDED -> s += delta;
+      case FAILED -> f += delta;
+      case CANCELLED -> c += delta;
+      default -> throw new IllegalArgumentException("no count for " + state);
+    }
+    return new BatchStatus(batchId, tenant, total + delta, q, r, s, f, c);
+  }
+}

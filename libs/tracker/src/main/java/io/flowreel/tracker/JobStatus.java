@@ -1,0 +1,96 @@
+package io.flowreel.tracker;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * What the tracker knows about one job, folded from its stage events by {@link JobStateMachine}.
+ * Stored as JSON in the {@code jobs} store; no Avro types, so the store and the API do not change
+ * when a message schema does.
+ *
+ * @param jobId job id (the events' key)
+ * @param batchId batch the job belongs to
+ * @param tenant studio that owns the job
+ * @param state the job's state
+ * @param currentStage furthest stage of the current attempt that has reported, or null
+ * @param attempt highest attempt seen; events of lower attempts are superseded
+ * @param stages per stage name, in pipeline order
+ * @param progress 0..1 over the whole pipeline
+ * @param error why the job failed ("DENOISE: ..."), or null
+ * @param outputs what PUBLISH stored, from its SUCCEEDED event
+ * @param lastEventMillis time of the newest event applied
+ * @param applied "STAGE/attempt/TYPE" of the events already applied in this attempt (idempotency)
+ */
+public record JobStatus(
+    String jobId,
+    String batchId,
+    String tenant,
+    JobState state,
+    String currentStage,
+    int attempt,
+    Map<String, StageStatus> stages,
+    double progress,
+    String error,
+    List<OutputArtifact> outputs,
+    long lastEventMillis,
+    SortedSet<String> applied) {
+
+  public JobStatus {
+    // Immutable copies: a status in a store must never change under a reader's feet.
+    stages = Collections.unmodifiableMap(new LinkedHashMap<>(stages == null ? Map.of() : stages));
+    outputs = List.copyOf(outputs == null ? List.of() : outputs);
+    applied = Collections.unmodifiableSortedSet(new TreeSet<>(applied == null ? Set.<String>of() : applied));
+  }
+
+  /** A job nothing is known about yet, before its first event. */
+  public static JobStatus unknown(String jobId, String batchId, String tenant) {
+    return new JobStatus(jobId, batchId, tenant, JobState.UNKNOWN, null, 0, Map.of(), 0.0, null, List.of(), 0L,
+        null);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Mutable copy used inside one transition; {@link #build()} gives the next immutable status. */
+  public static final class Builder {
+    private final String jobId;
+    private final String batchId;
+    private final String tenant;
+    JobState state;
+    String currentStage;
+    int attempt;
+    final Map<String, StageStatus> stages;
+    double progress;
+    String error;
+    List<OutputArtifact> outputs;
+    long lastEventMillis;
+    final SortedSet<String> applied;
+
+    private Builder(JobStatus from) {
+      jobId = from.jobId;
+      batchId = from.batchId;
+      tenant = from.tenant;
+      state = from.state;
+      currentStage = from.currentStage;
+      attempt = from.attempt;
+      stages = new LinkedHashMap<>(from.stages);
+      progress = from.progress;
+      error = from.error;
+      outputs = new ArrayList<>(from.outputs);
+      lastEventMillis = from.lastEventMillis;
+      applied = new TreeSet<>(from.applied);
+    }
+
+    public JobStatus build() {
+      return new JobStatus(jobId, batchId, tenant, state, currentStage, attempt, stages, progress, error, outputs,
+          lastEventMillis, applied);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.flowreel.tracker;
+
+import io.flowreel.messages.codec.MessageSerdes;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The tracker's Kafka Streams topology, built in this one place (like a Quarkus
+ * {@code TopologyProducer}); names are constants the tests and the service reuse.
+ *
+ * <pre>
+ * flowreel.events (StageEvent by job id)
+ *   -> aggregate with JobStateMachine.apply        -> store "jobs"    (JobStatus by job id)
+ *   -> re-key each job's status by batch id        -> repartition "jobs-by-batch"
+ *   -> aggregate: add the new status, remove the old -> store "batches" (BatchStatus by batch id)
+ * </pre>
+ *
+ * Status comes only from events: nothing else is read. The batch aggregation is a KTable
+ * aggregation, so Kafka Streams hands it each job's previous status (subtractor) and new status
+ * (adder): a job's update changes the counts by the difference and a job is counted once.
+ */
+public final class TrackerTopology {
+
+  /**
+   * The stage events topic. Repeats {@code io.flowreel.runtime.Topics.EVENTS} so the tracker does
+   * not depend on the stage runtime; a test checks that the two agree.
+   */
+  public static final String EVENTS_TOPIC = "flowreel.events";
+  /** JobStatus by job id. */
+  public static final String JOBS_STORE = "jobs";
+  /** BatchStatus by batch id. */
+  public static final String BATCHES_STORE = "batches";
+  /** Name of the repartition step that re-keys job status by batch id. */
+  public static final String JOBS_BY_BATCH = "jobs-by-batch";
+
+  private TrackerTopology() {
+  }
+
+  public static Topology build() {
+    StreamsBuilder builder = new StreamsBuilder();
+
+    KTable<String, JobStatus> jobs = builder
+        .stream(EVENTS_TOPIC, Consumed.with(Serdes.String(), MessageSerdes.stageEvent()))
+        .groupByKey()
+        .aggregate(
+            () -> null, // JobStateMachine.apply starts a job from its first event
+            (jobId, event, job) -> JobStateMachine.apply(job, event),
+            Materialized.<String, JobStatus, KeyValueStore<Bytes, byte[]>>as(JOBS_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(JsonSerde.jobStatus()));
+
+    jobs
+        .groupBy((jobId, job) -> KeyValue.pair(job.batchId(), job),
+            Grouped.<String, JobStatus>as(JOBS_BY_BATCH)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(JsonSerde.jobStatus()))
+        .aggregate(
+            () -> BatchStatus.empty(null, null), // the first job's add() names the batch
+            (batchId, job, batch) -> batch.add(job),
+            (batchId, job, batch) -> batch.remove(job),
+            Materialized.<String, BatchStatus, KeyValueStore<Bytes, byte[]>>as(BATCHES_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(JsonSerde.batchStatus()));
+
+    return builder.build();
+  }
+}

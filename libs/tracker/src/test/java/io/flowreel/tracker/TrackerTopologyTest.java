@@ -1,0 +1,163 @@
+package io.flowreel.tracker;
+
+import static io.flowreel.messages.Stage.DECODE;
+import static io.flowreel.messages.Stage.DENOISE;
+import static io.flowreel.messages.Stage.ENCODE;
+import static io.flowreel.messages.Stage.PUBLISH;
+import static io.flowreel.messages.Stage.REWRITE;
+import static io.flowreel.messages.Stage.UPSAMPLE;
+import static io.flowreel.messages.StageEventType.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.runtime.Topics;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topology on Kafka Streams' test driver: no broker, stores read directly. */
+class TrackerTopologyTest {
+
+  @TempDir
+  Path stateDir;
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, StageEvent> events;
+  private KeyValueStore<String, JobStatus> jobs;
+  private KeyValueStore<String, BatchStatus> batches;
+
+  @BeforeEach
+  void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "flowreel-tracker-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    driver = new TopologyTestDriver(TrackerTopology.build(), props);
+    events = driver.createInputTopic(TrackerTopology.EVENTS_TOPIC, new StringSerializer(),
+        MessageSerdes.stageEvent().serializer());
+    jobs = driver.getKeyValueStore(TrackerTopology.JOBS_STORE);
+    batches = driver.getKeyValueStore(TrackerTopology.BATCHES_STORE);
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private void send(List<StageEvent> list) {
+    list.forEach(e -> events.pipeInput(e.getJobId(), e));
+  }
+
+  private void send(StageEvent... list) {
+    send(List.of(list));
+  }
+
+  private void runAll(Events job, int attempt, Stage... stages) {
+    for (Stage stage : stages) {
+      send(job.runStage(stage, attempt));
+    }
+  }
+
+  @Test
+  void theEventsTopicIsTheStagesOne() {
+    assertThat(TrackerTopology.EVENTS_TOPIC).isEqualTo(Topics.EVENTS);
+  }
+
+  @Test
+  void aJobThroughAllSixStagesEndsSucceededWithOutputs() {
+    Events job = new Events("job-1", "batch-1");
+    runAll(job, 1, REWRITE, ENCODE, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+
+    JobStatus status = jobs.get("job-1");
+    assertThat(status.state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(status.progress()).isEqualTo(1.0);
+    assertThat(status.outputs()).extracting(OutputArtifact::name).containsExactly("video");
+    assertThat(status.stages()).hasSize(6);
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 1, 0, 0));
+  }
+
+  @Test
+  void duplicatesAndRedeliveriesDoNotDoubleCount() {
+    Events job = new Events("job-1", "batch-1");
+    StageEvent started = job.event(ENCODE, 1, STARTED);
+    StageEvent succeeded = job.succeeded(ENCODE, 1);
+    send(started, started, succeeded, job.event(ENCODE, 1, STARTED), succeeded, job.succeeded(ENCODE, 1));
+
+    assertThat(jobs.get("job-1").stages().get("ENCODE").state()).isEqualTo(StageState.SUCCEEDED);
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 1, 0, 0, 0));
+
+    runAll(job, 1, DENOISE, DECODE, PUBLISH);
+    send(job.published(1)); // the publisher's redelivery
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 1, 0, 0));
+  }
+
+  @Test
+  void aSupersededAttemptsLateSuccessDoesNotCompleteTheJob() {
+    Events job = new Events("job-1", "batch-1");
+    runAll(job, 1, REWRITE, ENCODE);
+    send(job.event(DENOISE, 1, STARTED));
+    // The operator retries from DENOISE while attempt 1 is still running somewhere.
+    send(job.event(DENOISE, 2, STARTED));
+    runAll(job, 1, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+
+    JobStatus status = jobs.get("job-1");
+    assertThat(status.state()).isEqualTo(JobState.RUNNING);
+    assertThat(status.attempt()).isEqualTo(2);
+    assertThat(status.currentStage()).isEqualTo("DENOISE");
+    assertThat(status.outputs()).isEmpty();
+    assertThat(batches.get("batch-1").running()).isEqualTo(1);
+    assertThat(batches.get("batch-1").succeeded()).isZero();
+  }
+
+  @Test
+  void aFailedJobRetriedFromAStageRunsAgainAndSucceeds() {
+    Events job = new Events("job-1", "batch-1");
+    runAll(job, 1, REWRITE, ENCODE, DENOISE);
+    send(job.event(DECODE, 1, STARTED), job.failed(DECODE, 1, "CUDA out of memory"));
+    assertThat(jobs.get("job-1").state()).isEqualTo(JobState.FAILED);
+    assertThat(jobs.get("job-1").error()).isEqualTo("DECODE: CUDA out of memory");
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 0, 1, 0));
+
+    send(job.event(DECODE, 2, STARTED));
+    assertThat(jobs.get("job-1").state()).isEqualTo(JobState.RUNNING);
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 1, 0, 0, 0));
+
+    send(job.succeeded(DECODE, 2));
+    runAll(job, 2, UPSAMPLE, PUBLISH);
+    assertThat(jobs.get("job-1").state()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 1, 0, 0));
+  }
+
+  @Test
+  void aBatchOfThreeJobsIsCountedPerState() {
+    Events done = new Events("job-a", "batch-1");
+    Events failing = new Events("job-b", "batch-1");
+    Events running = new Events("job-c", "batch-1");
+    Events elsewhere = new Events("job-x", "batch-2");
+
+    // Interleaved, as the jobs' partitions would deliver them.
+    send(done.event(REWRITE, 1, STARTED), failing.event(ENCODE, 1, STARTED), running.event(REWRITE, 1, STARTED),
+        elsewhere.event(REWRITE, 1, STARTED));
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 3, 0, 3, 0, 0, 0));
+
+    send(done.succeeded(REWRITE, 1));
+    runAll(done, 1, ENCODE, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+    send(failing.failed(ENCODE, 1, "tokenizer missing"));
+    send(running.succeeded(REWRITE, 1), running.event(ENCODE, 1, STARTED));
+
+    assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 3, 0, 1, 1, 1, 0));
+    assertThat(batches.get("batch-1").done()).isEqualTo(2);
+    assertThat(batches.get("batch-2")).isEqualTo(new BatchStatus("batch-2", "studio-a", 1, 0, 1, 0, 0, 0));
+  }
+}
