@@ -75,12 +75,10 @@ final class EmbeddedRenderer {
     try (KafkaBroker broker = KafkaBroker.start(run.resolve("kafka"));
          S3Server s3 = S3Server.start(run.resolve("s3"));
          ArtifactStore store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey());
-         ControlView control = new ControlView(broker.bootstrapServers())) {
-      TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+         ControlView control = controlView(broker.bootstrapServers())) {
       WorkerConfig config = WorkerConfig.defaults(broker.bootstrapServers(), "flowreel-cli");
       store.ensureBucket(config.workBucket());
       store.ensureBucket(config.outputBucket());
-      control.awaitCaughtUp(Duration.ofSeconds(30));
       OnnxRuntimeEngine engine = OnnxRuntimeEngine.forPack(pack);
       for (Stage stage : STAGES) {
         workers.add(new StageWorker(StageHandlers.create(stage, pack, engine), config, store, control).start());
@@ -95,6 +93,17 @@ final class EmbeddedRenderer {
       }
       deleteTree(run);
     }
+  }
+
+  /** The topics first: workers and the control view need them to exist. */
+  private static ControlView controlView(String bootstrap) throws InterruptedException {
+    TopicSetup.apply(bootstrap, TopicCatalog.standard()).requireNoMismatch();
+    ControlView control = new ControlView(bootstrap);
+    if (!control.awaitCaughtUp(Duration.ofSeconds(30))) {
+      control.close();
+      throw new IllegalStateException("the control topic could not be read within 30 s");
+    }
+    return control;
   }
 
   private int submitAndCollect(List<RenderSpec> jobs, String bootstrap, ArtifactStore store, Path out,

@@ -35,7 +35,17 @@ public final class ControlView implements AutoCloseable {
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     consumer = new KafkaConsumer<>(props, new StringDeserializer(), MessageSerdes.controlCommand().deserializer());
-    thread = new Thread(this::run, "control-view");
+    List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL, Duration.ofSeconds(30)).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    if (partitions.isEmpty()) {
+      consumer.close();
+      throw new IllegalStateException("topic " + Topics.CONTROL + " does not exist: create the topics of infra/topics.yaml "
+          + "before starting stage workers");
+    }
+    // Assigned here, before the thread starts, so the thread owns a consumer that is ready to poll.
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    thread = new Thread(() -> run(partitions), "control-view");
     thread.setDaemon(true);
     thread.start();
   }
@@ -60,12 +70,8 @@ public final class ControlView implements AutoCloseable {
     return command != null && command.getAction() == action;
   }
 
-  private void run() {
+  private void run(List<TopicPartition> partitions) {
     try {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (running) {
         for (ConsumerRecord<String, ControlCommand> record : consumer.poll(Duration.ofMillis(200))) {
