@@ -28,7 +28,10 @@ class SeparateProcessesTest {
     Path out = dir.resolve(name);
     Path log = dir.resolve(name + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    // The classpath goes through an argument file: ONNX Runtime crashes on long command lines (docs/onnxruntime.md).
+    Path args = dir.resolve(name + ".args");
+    Files.writeString(args, "-cp " + System.getProperty("java.class.path") + "\n");
+    Process process = new ProcessBuilder(java, "@" + args,
         FlowreelCli.class.getName(), "render", "--local", "--pack", PACK, "--prompt", "a yellow triangle moving left",
         "--seed", "31", "--width", "96", "--height", "64", "--frames", "9", "--steps", "4", "--out", out.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
