@@ -15,6 +15,7 @@ import io.flowreel.runtime.ArtifactKeys;
 import io.flowreel.runtime.ArtifactRefs;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
+import io.flowreel.runtime.Pipeline;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
 import io.flowreel.runtime.StageWorker;
@@ -46,9 +47,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class BusHop {
 
-  private static final List<Stage> STAGES =
-      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
-
   public static void main(String[] args) throws Exception {
     int jobs = Integer.parseInt(args[0]);
     int bytes = Integer.parseInt(args[1]);
@@ -61,7 +59,7 @@ public final class BusHop {
       ControlView control = new ControlView(broker.bootstrapServers());
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
-      for (Stage stage : STAGES) {
+      for (Stage stage : Pipeline.STAGES) {
         workers.add(new StageWorker(passThrough(stage, bytes),
             WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Topics.id(stage)), store, control).start());
       }
@@ -73,7 +71,7 @@ public final class BusHop {
           String id = "hop-" + (job + 2);
           RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(id).setBatchId("b")
               .setTenant("bench").setPrompt("x").setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8)
-              .setPack("none").build()).setAttempt(1).setRoutingSlip(STAGES).setCreatedAtMillis(0L).build();
+              .setPack("none").build()).setAttempt(1).setRoutingSlip(Pipeline.STAGES).setCreatedAtMillis(0L).build();
           String topic = Topics.tasks(Stage.REWRITE);
           producer.send(new ProducerRecord<>(topic, id, MessageSerdes.renderTask().serialize(topic, task))).get();
           Map<Stage, Long> started = new HashMap<>();
@@ -91,8 +89,8 @@ public final class BusHop {
             }
           }
           if (job >= 0) {
-            for (int i = 1; i < STAGES.size(); i++) {
-              hops.add((double) (started.get(STAGES.get(i)) - started.get(STAGES.get(i - 1))));
+            for (int i = 1; i < Pipeline.STAGES.size(); i++) {
+              hops.add((double) (started.get(Pipeline.STAGES.get(i)) - started.get(Pipeline.STAGES.get(i - 1))));
             }
           }
         }

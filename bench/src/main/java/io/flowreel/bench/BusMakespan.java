@@ -17,6 +17,7 @@ import io.flowreel.render.LocalRenderer;
 import io.flowreel.render.RenderSpec;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
+import io.flowreel.runtime.Pipeline;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.Topics;
 import io.flowreel.runtime.WorkerConfig;
@@ -44,9 +45,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * stages it allows. Usage: BusMakespan PACK JOBS WIDTHxHEIGHTxFRAMES
  */
 public final class BusMakespan {
-
-  private static final List<Stage> STAGES =
-      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
 
   public static void main(String[] args) throws Exception {
     ModelPack pack = ModelPack.load(Path.of(args[0]));
@@ -76,7 +74,7 @@ public final class BusMakespan {
       ControlView control = new ControlView(broker.bootstrapServers());
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
-      for (Stage stage : STAGES) {
+      for (Stage stage : Pipeline.STAGES) {
         workers.add(new StageWorker(StageHandlers.create(stage, pack, engine),
             WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Topics.id(stage)), store, control).start());
       }
@@ -108,7 +106,7 @@ public final class BusMakespan {
       RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(ids.get(i)).setBatchId("bench")
           .setTenant("bench").setPrompt("a red ball bouncing on a blue floor").setSeed(i).setWidth(width)
           .setHeight(height).setFrames(frames).setFps(8).setPack("tiny").build())
-          .setAttempt(1).setRoutingSlip(STAGES).setCreatedAtMillis(System.currentTimeMillis()).build();
+          .setAttempt(1).setRoutingSlip(Pipeline.STAGES).setCreatedAtMillis(System.currentTimeMillis()).build();
       producer.send(new ProducerRecord<>(topic, ids.get(i), MessageSerdes.renderTask().serialize(topic, task))).get();
     }
     Set<String> done = new HashSet<>();

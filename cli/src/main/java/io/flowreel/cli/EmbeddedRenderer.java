@@ -18,6 +18,7 @@ import io.flowreel.render.RenderSpec;
 import io.flowreel.runtime.ArtifactRefs;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
+import io.flowreel.runtime.Pipeline;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.Topics;
 import io.flowreel.runtime.WorkerConfig;
@@ -52,9 +53,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class EmbeddedRenderer {
 
-  private static final List<Stage> STAGES =
-      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
-
   private final ModelPack pack;
   private final Path stateDir;
   private final PrintWriter err;
@@ -80,7 +78,7 @@ final class EmbeddedRenderer {
       store.ensureBucket(config.workBucket());
       store.ensureBucket(config.outputBucket());
       OnnxRuntimeEngine engine = OnnxRuntimeEngine.forPack(pack);
-      for (Stage stage : STAGES) {
+      for (Stage stage : Pipeline.STAGES) {
         workers.add(new StageWorker(StageHandlers.create(stage, pack, engine), config, store, control).start());
       }
       err.printf("flowreel: stack up in %.1f s (broker %s, S3 %s)%n", (System.nanoTime() - t0) / 1e9,
@@ -117,7 +115,7 @@ final class EmbeddedRenderer {
       String topic = Topics.tasks(Stage.REWRITE);
       for (RenderSpec job : jobs) {
         RenderTask task = RenderTask.newBuilder().setSpec(wire(job, batch)).setAttempt(1)
-            .setRoutingSlip(slip(job)).setCreatedAtMillis(System.currentTimeMillis()).build();
+            .setRoutingSlip(Pipeline.routingSlip(job.rewrite(), job.upsample())).setCreatedAtMillis(System.currentTimeMillis()).build();
         producer.send(new ProducerRecord<>(topic, job.jobId(), MessageSerdes.renderTask().serialize(topic, task))).get();
         open.put(job.jobId(), System.currentTimeMillis());
       }
@@ -172,13 +170,6 @@ final class EmbeddedRenderer {
       Files.move(partial, out.resolve(jobId + extension), StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
     }
-  }
-
-  private static List<Stage> slip(RenderSpec job) {
-    return STAGES.stream()
-        .filter(s -> s != Stage.REWRITE || job.rewrite())
-        .filter(s -> s != Stage.UPSAMPLE || job.upsample())
-        .toList();
   }
 
   private JobSpec wire(RenderSpec job, String batch) {
