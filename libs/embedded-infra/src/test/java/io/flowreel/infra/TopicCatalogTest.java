@@ -23,9 +23,9 @@ class TopicCatalogTest {
   }
 
   @Test
-  void declaresEveryStagesTasksAndDeadLettersPlusEventsAndControl() {
+  void declaresEveryStagesTasksAndDeadLettersPlusEventsBatchesAndControl() {
     TopicCatalog catalog = TopicCatalog.standard();
-    assertThat(catalog.topics()).hasSize(2 * STAGES.size() + 2);
+    assertThat(catalog.topics()).hasSize(2 * STAGES.size() + 3);
     for (String stage : STAGES) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
           .returns(1, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
@@ -37,6 +37,9 @@ class TopicCatalogTest {
     assertThat(catalog.topic("flowreel.events"))
         .returns(6, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)
         .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy).returns("job id", Topic::key);
+    assertThat(catalog.topic("flowreel.batches"))
+        .returns(3, Topic::partitions).returns(Topic.INFINITE, Topic::retentionMs)
+        .returns(CleanupPolicy.COMPACT, Topic::cleanupPolicy).returns("batch id", Topic::key);
     Topic control = catalog.topic("flowreel.control");
     assertThat(control).returns(3, Topic::partitions).returns(Topic.INFINITE, Topic::retentionMs)
         .returns(CleanupPolicy.COMPACT, Topic::cleanupPolicy);

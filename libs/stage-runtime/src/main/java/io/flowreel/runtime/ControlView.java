@@ -34,6 +34,8 @@ public final class ControlView implements AutoCloseable {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // The gateway writes a retry's RESUME in the same transaction as its task: never act on an aborted one.
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(props, new StringDeserializer(), MessageSerdes.controlCommand().deserializer());
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL, Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -55,19 +57,22 @@ public final class ControlView implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Whether the newest command for the job or its batch is CANCEL. Newest wins so that a job retried
+   * (RESUME) after its batch was cancelled runs, and a batch cancelled after that retry stops it.
+   */
   public boolean cancelled(String jobId, String batchId) {
-    return is(jobId, ControlAction.CANCEL) || is(batchId, ControlAction.CANCEL);
+    ControlCommand job = jobId == null ? null : latest.get(jobId);
+    ControlCommand batch = batchId == null ? null : latest.get(batchId);
+    ControlCommand newest = job == null ? batch
+        : batch == null || job.getTimeMillis() >= batch.getTimeMillis() ? job : batch;
+    return newest != null && newest.getAction() == ControlAction.CANCEL;
   }
 
   /** The newest attempt the control topic announced for the job, 1 if none. */
   public int currentAttempt(String jobId) {
     ControlCommand command = latest.get(jobId);
     return command == null || command.getAttempt() == null ? 1 : command.getAttempt();
-  }
-
-  private boolean is(String id, ControlAction action) {
-    ControlCommand command = id == null ? null : latest.get(id);
-    return command != null && command.getAction() == action;
   }
 
   private void run(List<TopicPartition> partitions) {

@@ -64,7 +64,7 @@ public final class StageWorker implements AutoCloseable {
     this.config = config;
     this.store = store;
     this.control = control;
-    enableLockRenewal(config.bootstrapServers(), groupId(stage));
+    configureShareGroup(config.bootstrapServers(), groupId(stage));
     Properties c = new Properties();
     c.put("bootstrap.servers", config.bootstrapServers());
     c.put("group.id", groupId(stage));
@@ -111,15 +111,18 @@ public final class StageWorker implements AutoCloseable {
   }
 
   /**
-   * RENEW acknowledgements are off by default per group (KIP-1222) and new groups start at the
-   * latest offset; both are group configs, set idempotently by every worker before it joins.
+   * RENEW acknowledgements are off by default per group (KIP-1222), new groups start at the latest
+   * offset and read uncommitted records; all three are group configs, set idempotently by every
+   * worker before it joins. Read committed: the gateway submits a batch's tasks in one transaction,
+   * and the tasks of an aborted submission must never run.
    */
-  static void enableLockRenewal(String bootstrapServers, String group) {
+  static void configureShareGroup(String bootstrapServers, String group) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
       ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
       admin.incrementalAlterConfigs(Map.of(resource, List.of(
           new AlterConfigOp(new ConfigEntry("share.renew.acknowledge.enable", "true"), AlterConfigOp.OpType.SET),
-          new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+          new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+          new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET))))
           .all().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot configure share group " + group + ": " + e.getMessage(), e);
@@ -291,7 +294,7 @@ public final class StageWorker implements AutoCloseable {
           MessageSerdes.renderTask().serialize(Topics.tasks(slip.get(0)), next)));
     }
     send(Topics.EVENTS, jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
-        .setProgress(1.0).build());
+        .setProgress(1.0).setRewrittenPrompt(next.getRewrittenPrompt()).build());
   }
 
   private void deadLetter(RenderTask task, String error, String errorClass, int deliveries, StageEventType type)

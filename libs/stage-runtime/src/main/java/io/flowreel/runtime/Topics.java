@@ -8,6 +8,8 @@ public final class Topics {
 
   public static final String EVENTS = "flowreel.events";
   public static final String CONTROL = "flowreel.control";
+  /** Accepted batches (BatchSubmission), keyed by batch id; compacted. */
+  public static final String BATCHES = "flowreel.batches";
 
   private Topics() {}
 

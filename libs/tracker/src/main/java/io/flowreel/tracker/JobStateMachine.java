@@ -87,6 +87,12 @@ public final class JobStateMachine {
         if (next.state == JobState.UNKNOWN) {
           next.state = JobState.QUEUED;
         }
+        if (event.getSpec() != null) {
+          next.spec = SubmittedSpec.of(event.getSpec());
+        }
+        if (next.submittedMillis == 0) {
+          next.submittedMillis = event.getTimeMillis();
+        }
       }
       case STARTED -> {
         if (stageFinished) {
@@ -117,14 +123,14 @@ public final class JobStateMachine {
       case SUCCEEDED -> {
         if (stageStatus != null) {
           stageStatus = stageStatus.finished(StageState.SUCCEEDED, event.getTimeMillis(),
-              event.getDurationMillis(), null);
+              event.getDurationMillis(), null, stored(event));
           next.progress = Math.max(next.progress, (position(stage) + 1.0) / PIPELINE.size());
         }
         if (stage == Stage.PUBLISH) {
           next.state = JobState.SUCCEEDED;
           next.progress = 1.0;
           next.error = null;
-          next.outputs = event.getArtifacts().stream().map(OutputArtifact::of).toList();
+          next.outputs = stored(event);
         } else {
           next.state = JobState.RUNNING;
         }
@@ -133,7 +139,7 @@ public final class JobStateMachine {
         StageState failed = type == StageEventType.FAILED ? StageState.FAILED : StageState.DEAD_LETTERED;
         if (stageStatus != null) {
           stageStatus = stageStatus.finished(failed, event.getTimeMillis(), event.getDurationMillis(),
-              event.getError());
+              event.getError(), List.of());
         }
         next.state = JobState.FAILED;
         next.error = stage + ": " + (event.getError() != null ? event.getError() : type.name().toLowerCase());
@@ -141,7 +147,7 @@ public final class JobStateMachine {
       case CANCELLED -> {
         if (stageStatus != null) {
           stageStatus = stageStatus.finished(StageState.CANCELLED, event.getTimeMillis(),
-              event.getDurationMillis(), event.getError());
+              event.getDurationMillis(), event.getError(), List.of());
         }
         next.state = JobState.CANCELLED;
       }
@@ -150,6 +156,9 @@ public final class JobStateMachine {
       }
     }
 
+    if (event.getRewrittenPrompt() != null) {
+      next.rewrittenPrompt = event.getRewrittenPrompt();
+    }
     if (stageStatus != null) {
       next.stages.put(stage.name(), stageStatus);
       sortByPipeline(next.stages);
@@ -182,9 +191,17 @@ public final class JobStateMachine {
     next.progress = (double) from / PIPELINE.size();
     next.error = null;
     next.outputs = List.of();
-    if (next.state.isTerminal()) {
-      next.state = JobState.RUNNING;
+    if (from <= position(Stage.REWRITE)) {
+      next.rewrittenPrompt = null;
     }
+    // The retry's QUEUED (sent by the gateway with the new task) shows the job waiting again.
+    if (next.state.isTerminal() || event.getType() == StageEventType.QUEUED) {
+      next.state = event.getType() == StageEventType.QUEUED ? JobState.QUEUED : JobState.RUNNING;
+    }
+  }
+
+  private static List<StoredArtifact> stored(StageEvent event) {
+    return event.getArtifacts().stream().map(StoredArtifact::of).toList();
   }
 
   /** The idempotency key; RETRYING adds the event id because one attempt may retry many times. */

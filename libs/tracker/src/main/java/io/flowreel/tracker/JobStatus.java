@@ -17,6 +17,8 @@ import java.util.TreeSet;
  * @param jobId job id (the events' key)
  * @param batchId batch the job belongs to
  * @param tenant studio that owns the job
+ * @param spec what the job renders, from its QUEUED event, or null before that event
+ * @param rewrittenPrompt the prompt the stages render after REWRITE, or null
  * @param state the job's state
  * @param currentStage furthest stage of the current attempt that has reported, or null
  * @param attempt highest attempt seen; events of lower attempts are superseded
@@ -24,6 +26,7 @@ import java.util.TreeSet;
  * @param progress 0..1 over the whole pipeline
  * @param error why the job failed ("DENOISE: ..."), or null
  * @param outputs what PUBLISH stored, from its SUCCEEDED event
+ * @param submittedMillis time of the QUEUED event of the first attempt, or 0
  * @param lastEventMillis time of the newest event applied
  * @param applied "STAGE/attempt/TYPE" of the events already applied in this attempt (idempotency)
  */
@@ -31,13 +34,16 @@ public record JobStatus(
     String jobId,
     String batchId,
     String tenant,
+    SubmittedSpec spec,
+    String rewrittenPrompt,
     JobState state,
     String currentStage,
     int attempt,
     Map<String, StageStatus> stages,
     double progress,
     String error,
-    List<OutputArtifact> outputs,
+    List<StoredArtifact> outputs,
+    long submittedMillis,
     long lastEventMillis,
     SortedSet<String> applied) {
 
@@ -50,8 +56,8 @@ public record JobStatus(
 
   /** A job nothing is known about yet, before its first event. */
   public static JobStatus unknown(String jobId, String batchId, String tenant) {
-    return new JobStatus(jobId, batchId, tenant, JobState.UNKNOWN, null, 0, Map.of(), 0.0, null, List.of(), 0L,
-        null);
+    return new JobStatus(jobId, batchId, tenant, null, null, JobState.UNKNOWN, null, 0, Map.of(), 0.0, null,
+        List.of(), 0L, 0L, null);
   }
 
   public Builder toBuilder() {
@@ -63,13 +69,16 @@ public record JobStatus(
     private final String jobId;
     private final String batchId;
     private final String tenant;
+    SubmittedSpec spec;
+    String rewrittenPrompt;
     JobState state;
     String currentStage;
     int attempt;
     final Map<String, StageStatus> stages;
     double progress;
     String error;
-    List<OutputArtifact> outputs;
+    List<StoredArtifact> outputs;
+    long submittedMillis;
     long lastEventMillis;
     final SortedSet<String> applied;
 
@@ -77,6 +86,8 @@ public record JobStatus(
       jobId = from.jobId;
       batchId = from.batchId;
       tenant = from.tenant;
+      spec = from.spec;
+      rewrittenPrompt = from.rewrittenPrompt;
       state = from.state;
       currentStage = from.currentStage;
       attempt = from.attempt;
@@ -84,13 +95,14 @@ public record JobStatus(
       progress = from.progress;
       error = from.error;
       outputs = new ArrayList<>(from.outputs);
+      submittedMillis = from.submittedMillis;
       lastEventMillis = from.lastEventMillis;
       applied = new TreeSet<>(from.applied);
     }
 
     public JobStatus build() {
-      return new JobStatus(jobId, batchId, tenant, state, currentStage, attempt, stages, progress, error, outputs,
-          lastEventMillis, applied);
+      return new JobStatus(jobId, batchId, tenant, spec, rewrittenPrompt, state, currentStage, attempt, stages,
+          progress, error, outputs, submittedMillis, lastEventMillis, applied);
     }
   }
 }

@@ -10,8 +10,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * JSON (Jackson) serde for the tracker's own store values, {@link JobStatus} and
- * {@link BatchStatus}. They are Flowreel's internal state, not messages, so they do not go
+ * JSON (Jackson) serde for the tracker's own store values, {@link JobStatus},
+ * {@link BatchStatus} and {@link Submission}. They are Flowreel's internal state, not messages, so they do not go
  * through the Avro catalogue; unknown fields are skipped so an older tracker can read a store a
  * newer one wrote. Null maps to null both ways (tombstones).
  */
@@ -32,6 +32,10 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
 
   public static JsonSerde<BatchStatus> batchStatus() {
     return new JsonSerde<>(BatchStatus.class);
+  }
+
+  public static JsonSerde<Submission> submission() {
+    return new JsonSerde<>(Submission.class);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.flowreel.tracker;
 
+import java.util.List;
+
 /**
  * One stage of a job, for the attempt that last ran it.
  *
@@ -13,6 +15,7 @@ package io.flowreel.tracker;
  * @param progress fraction of the stage done, 0..1
  * @param retries transient retries (RETRYING events) of this attempt
  * @param error last error the stage reported, or null
+ * @param artifacts what the stage stored, from its SUCCEEDED event: a retry from a later stage reuses them
  */
 public record StageStatus(
     int attempt,
@@ -24,30 +27,36 @@ public record StageStatus(
     Integer totalSteps,
     double progress,
     int retries,
-    String error) {
+    String error,
+    List<StoredArtifact> artifacts) {
+
+  public StageStatus {
+    artifacts = List.copyOf(artifacts == null ? List.of() : artifacts);
+  }
 
   static StageStatus started(int attempt, long timeMillis) {
-    return new StageStatus(attempt, StageState.RUNNING, timeMillis, null, null, null, null, 0.0, 0, null);
+    return new StageStatus(attempt, StageState.RUNNING, timeMillis, null, null, null, null, 0.0, 0, null, List.of());
   }
 
   StageStatus withState(StageState newState) {
     return new StageStatus(attempt, newState, startedMillis, finishedMillis, durationMillis, step, totalSteps,
-        progress, retries, error);
+        progress, retries, error, artifacts);
   }
 
   StageStatus withProgress(Integer newStep, Integer newTotalSteps, double newProgress) {
     return new StageStatus(attempt, state, startedMillis, finishedMillis, durationMillis, newStep, newTotalSteps,
-        newProgress, retries, error);
+        newProgress, retries, error, artifacts);
   }
 
   StageStatus withRetry(String retryError) {
     return new StageStatus(attempt, StageState.RETRYING, startedMillis, finishedMillis, durationMillis, step,
-        totalSteps, progress, retries + 1, retryError);
+        totalSteps, progress, retries + 1, retryError, artifacts);
   }
 
-  StageStatus finished(StageState finalState, long timeMillis, Long duration, String finalError) {
+  StageStatus finished(StageState finalState, long timeMillis, Long duration, String finalError,
+      List<StoredArtifact> stored) {
     double done = finalState == StageState.SUCCEEDED ? 1.0 : progress;
     return new StageStatus(attempt, finalState, startedMillis, timeMillis, duration, step, totalSteps, done,
-        retries, finalError);
+        retries, finalError, stored);
   }
 }

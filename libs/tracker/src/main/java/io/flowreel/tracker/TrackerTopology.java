@@ -21,9 +21,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   -> aggregate with JobStateMachine.apply        -> store "jobs"    (JobStatus by job id)
  *   -> re-key each job's status by batch id        -> repartition "jobs-by-batch"
  *   -> aggregate: add the new status, remove the old -> store "batches" (BatchStatus by batch id)
+ * flowreel.batches (BatchSubmission by batch id)   -> store "submissions" (Submission by batch id)
  * </pre>
  *
- * Status comes only from events: nothing else is read. The batch aggregation is a KTable
+ * Job and batch status come only from events; the batches topic adds what only the gateway knows (how
+ * many jobs a batch has, which idempotency key created it). The batch aggregation is a KTable
  * aggregation, so Kafka Streams hands it each job's previous status (subtractor) and new status
  * (adder): a job's update changes the counts by the difference and a job is counted once.
  */
@@ -38,6 +40,10 @@ public final class TrackerTopology {
   public static final String JOBS_STORE = "jobs";
   /** BatchStatus by batch id. */
   public static final String BATCHES_STORE = "batches";
+  /** Accepted batches (BatchSubmission by batch id). Repeats {@code io.flowreel.runtime.Topics.BATCHES}. */
+  public static final String BATCHES_TOPIC = "flowreel.batches";
+  /** Submission by batch id: each batch's total and idempotency key. */
+  public static final String SUBMISSIONS_STORE = "submissions";
   /** Name of the repartition step that re-keys job status by batch id. */
   public static final String JOBS_BY_BATCH = "jobs-by-batch";
 
@@ -69,6 +75,12 @@ public final class TrackerTopology {
             Materialized.<String, BatchStatus, KeyValueStore<Bytes, byte[]>>as(BATCHES_STORE)
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.batchStatus()));
+
+    builder.table(BATCHES_TOPIC, Consumed.with(Serdes.String(), MessageSerdes.batchSubmission()))
+        .mapValues(Submission::of,
+            Materialized.<String, Submission, KeyValueStore<Bytes, byte[]>>as(SUBMISSIONS_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(JsonSerde.submission()));
 
     return builder.build();
   }

@@ -2,9 +2,11 @@ package io.flowreel.tracker;
 
 import io.flowreel.messages.ArtifactFormat;
 import io.flowreel.messages.ArtifactRef;
+import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.TensorRef;
 import java.util.List;
 
 /** Builds the stage events the tests feed the tracker; ids and times count up per instance. */
@@ -42,7 +44,31 @@ final class Events {
   }
 
   StageEvent succeeded(Stage stage, int attempt) {
-    return builder(stage, attempt, StageEventType.SUCCEEDED).setDurationMillis(5L).build();
+    return builder(stage, attempt, StageEventType.SUCCEEDED).setDurationMillis(5L)
+        .setArtifacts(List.of(artifact(stage, attempt))).build();
+  }
+
+  /** A stored latent-like tensor artifact of {@code stage}. */
+  ArtifactRef artifact(Stage stage, int attempt) {
+    return ArtifactRef.newBuilder()
+        .setStage(stage)
+        .setName(stage.name().toLowerCase())
+        .setBucket("flowreel-work")
+        .setKey("jobs/" + jobId + "/attempt-" + attempt + "/" + stage.name().toLowerCase() + "/out.safetensors")
+        .setSha256("cd".repeat(32))
+        .setSize(4096)
+        .setFormat(ArtifactFormat.SAFETENSORS)
+        .setTensors(List.of(TensorRef.newBuilder().setName("latent").setDtype("F32").setShape(List.of(1L, 8L, 5L))
+            .build()))
+        .build();
+  }
+
+  /** The gateway's QUEUED: the job's spec, addressed to the stage the attempt starts at. */
+  StageEvent queued(Stage stage, int attempt) {
+    JobSpec spec = JobSpec.newBuilder().setJobId(jobId).setBatchId(batchId).setTenant("studio-a")
+        .setPrompt("a red ball").setSeed(7).setWidth(256).setHeight(256).setFrames(17).setFps(8).setPack("tiny")
+        .build();
+    return builder(stage, attempt, StageEventType.QUEUED).setSpec(spec).build();
   }
 
   StageEvent failed(Stage stage, int attempt, String error) {

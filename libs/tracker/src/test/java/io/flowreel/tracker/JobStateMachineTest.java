@@ -289,7 +289,7 @@ class JobStateMachineTest {
       done = fold(done, events.runStage(stage, 2));
     }
     assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(done.outputs()).singleElement().extracting(OutputArtifact::key)
+    assertThat(done.outputs()).singleElement().extracting(StoredArtifact::key)
         .isEqualTo("jobs/job-1/2/publish/video.mp4");
   }
 
@@ -327,5 +327,56 @@ class JobStateMachineTest {
     JobStatus job = denoising();
 
     assertThat(JobStateMachine.apply(job, late).lastEventMillis()).isEqualTo(job.lastEventMillis());
+  }
+
+  @Test
+  void theQueuedEventRecordsTheSpecAndTheSubmissionTime() {
+    StageEvent queued = events.queued(REWRITE, 1);
+
+    JobStatus job = JobStateMachine.apply(null, queued);
+
+    assertThat(job.state()).isEqualTo(JobState.QUEUED);
+    assertThat(job.spec()).isEqualTo(SubmittedSpec.of(queued.getSpec()));
+    assertThat(job.spec().toWire("job-1", "batch-1", "studio-a")).isEqualTo(queued.getSpec());
+    assertThat(job.submittedMillis()).isEqualTo(queued.getTimeMillis());
+    assertThat(job.stages()).isEmpty();
+  }
+
+  @Test
+  void succeededStagesKeepTheirArtifactsAndTheRewrittenPrompt() {
+    StageEvent rewritten = events.builder(REWRITE, 1, StageEventType.SUCCEEDED)
+        .setArtifacts(List.of(events.artifact(REWRITE, 1))).setRewrittenPrompt("a red ball, studio light").build();
+
+    JobStatus job = fold(List.of(events.queued(REWRITE, 1), events.event(REWRITE, 1, STARTED), rewritten,
+        events.event(ENCODE, 1, STARTED), events.succeeded(ENCODE, 1)));
+
+    assertThat(job.rewrittenPrompt()).isEqualTo("a red ball, studio light");
+    assertThat(job.stages().get("ENCODE").artifacts()).singleElement()
+        .satisfies(a -> assertThat(a.toWire()).isEqualTo(events.artifact(ENCODE, 1)));
+  }
+
+  @Test
+  void aRetrysQueuedEventPutsTheJobBackInTheQueueKeepingEarlierStagesArtifacts() {
+    JobStatus failed = fold(denoising(), List.of(events.failed(DENOISE, 1, "bad latent")));
+
+    JobStatus retry = JobStateMachine.apply(failed, events.queued(DENOISE, 2));
+
+    assertThat(retry.state()).isEqualTo(JobState.QUEUED);
+    assertThat(retry.attempt()).isEqualTo(2);
+    assertThat(retry.error()).isNull();
+    assertThat(retry.stages().keySet()).containsExactly("REWRITE", "ENCODE");
+    assertThat(retry.stages().get("ENCODE").artifacts()).extracting(StoredArtifact::key)
+        .containsExactly(events.artifact(ENCODE, 1).getKey());
+    assertThat(JobStateMachine.apply(retry, events.event(DENOISE, 2, STARTED)).state())
+        .isEqualTo(JobState.RUNNING);
+  }
+
+  @Test
+  void aRetryFromRewriteForgetsTheRewrittenPrompt() {
+    StageEvent rewritten = events.builder(REWRITE, 1, StageEventType.SUCCEEDED).setRewrittenPrompt("old").build();
+    JobStatus failed = fold(List.of(events.event(REWRITE, 1, STARTED), rewritten, events.failed(ENCODE, 1, "x")));
+
+    assertThat(JobStateMachine.apply(failed, events.queued(ENCODE, 2)).rewrittenPrompt()).isEqualTo("old");
+    assertThat(JobStateMachine.apply(failed, events.queued(REWRITE, 2)).rewrittenPrompt()).isNull();
   }
 }

@@ -9,6 +9,7 @@ import static io.flowreel.messages.Stage.UPSAMPLE;
 import static io.flowreel.messages.StageEventType.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
@@ -70,8 +71,22 @@ class TrackerTopologyTest {
   }
 
   @Test
-  void theEventsTopicIsTheStagesOne() {
+  void theTopicsAreTheStageRuntimesOnes() {
     assertThat(TrackerTopology.EVENTS_TOPIC).isEqualTo(Topics.EVENTS);
+    assertThat(TrackerTopology.BATCHES_TOPIC).isEqualTo(Topics.BATCHES);
+  }
+
+  @Test
+  void acceptedBatchesAreKeptBySubmission() {
+    TestInputTopic<String, BatchSubmission> submissions = driver.createInputTopic(TrackerTopology.BATCHES_TOPIC,
+        new StringSerializer(), MessageSerdes.batchSubmission().serializer());
+    BatchSubmission batch = BatchSubmission.newBuilder().setBatchId("b-1").setTenant("studio-a")
+        .setIdempotencyKey("key-1").setRequestSha256("ef".repeat(32)).setTotal(3).setCreatedAtMillis(1234).build();
+
+    submissions.pipeInput("b-1", batch);
+
+    KeyValueStore<String, Submission> store = driver.getKeyValueStore(TrackerTopology.SUBMISSIONS_STORE);
+    assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234));
   }
 
   @Test
@@ -82,7 +97,7 @@ class TrackerTopologyTest {
     JobStatus status = jobs.get("job-1");
     assertThat(status.state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(status.progress()).isEqualTo(1.0);
-    assertThat(status.outputs()).extracting(OutputArtifact::name).containsExactly("video");
+    assertThat(status.outputs()).extracting(StoredArtifact::name).containsExactly("video");
     assertThat(status.stages()).hasSize(6);
     assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 1, 0, 0));
   }

@@ -1,5 +1,6 @@
 package io.flowreel.messages.codec;
 
+import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
@@ -28,5 +29,9 @@ public final class MessageSerdes {
 
   public static AvroSerde<DeadLetter> deadLetter() {
     return AvroSerde.of(DeadLetter.class, SchemaCatalogue.fromClasspath());
+  }
+
+  public static AvroSerde<BatchSubmission> batchSubmission() {
+    return AvroSerde.of(BatchSubmission.class, SchemaCatalogue.fromClasspath());
   }
 }

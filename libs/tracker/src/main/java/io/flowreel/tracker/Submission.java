@@ -1,0 +1,16 @@
+package io.flowreel.tracker;
+
+import io.flowreel.messages.BatchSubmission;
+
+/**
+ * A batch as the gateway accepted it (from the batches topic), without Avro types: how many jobs
+ * it has and which idempotency key and request created it.
+ */
+public record Submission(String batchId, String tenant, String idempotencyKey, String requestSha256, int total,
+    long createdAtMillis) {
+
+  public static Submission of(BatchSubmission batch) {
+    return new Submission(batch.getBatchId(), batch.getTenant(), batch.getIdempotencyKey(),
+        batch.getRequestSha256(), batch.getTotal(), batch.getCreatedAtMillis());
+  }
+}
