@@ -407,6 +407,7 @@ def main():
                        "TAE decoder and a 2x upsampler.",
         "latent": {"channels": C},
         "sampler": {"steps": 20, "shift": 3.0, "guidance": 5.0, "guidanceDistilled": False},
+        "output": {"width": 256, "height": 256, "frames": 17, "fps": 8},
         "limits": {"minLatentSize": 2, "maxLatentSize": 32, "maxLatentFrames": 16},
         "textEncoders": [
             {"name": enc, "network": "text_" + enc,

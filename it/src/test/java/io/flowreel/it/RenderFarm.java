@@ -74,6 +74,7 @@ final class RenderFarm implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final MinioClient storage;
   private final TopicLog events;
+  private ServiceProcess gateway;
 
   private RenderFarm(Path dir) throws Exception {
     repo = FlowreelHome.locate();
@@ -109,11 +110,29 @@ final class RenderFarm implements AutoCloseable {
    * in parallel) and returns when every one is ready.
    */
   static RenderFarm start(Path dir, Map<Stage, Integer> instances) throws Exception {
+    return start(dir, instances, false);
+  }
+
+  /**
+   * As {@link #start(Path, Map)}; with {@code withApi} also the tracker and the gateway, whose
+   * address is then {@link #gatewayUrl()}.
+   */
+  static RenderFarm start(Path dir, Map<Stage, Integer> instances, boolean withApi) throws Exception {
     long t0 = System.nanoTime();
     RenderFarm farm = new RenderFarm(dir);
     long servers = System.nanoTime();
     try {
       List<ServiceProcess> started = new ArrayList<>();
+      if (withApi) {
+        Map<String, String> trackerEnv = new LinkedHashMap<>(farm.env);
+        trackerEnv.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state").toString());
+        ServiceProcess tracker = farm.launch("tracker", "tracker-1", trackerEnv);
+        Map<String, String> gatewayEnv = new LinkedHashMap<>(farm.env);
+        gatewayEnv.put("FLOWREEL_TRACKER_URL", tracker.baseUrl());
+        farm.gateway = farm.launch("gateway", "gateway-1", gatewayEnv);
+        started.add(tracker);
+        started.add(farm.gateway);
+      }
       instances.forEach((stage, n) -> {
         for (int i = 1; i <= n; i++) {
           started.add(farm.launch(stage, SERVICES.get(stage) + "-" + i));
@@ -132,9 +151,21 @@ final class RenderFarm implements AutoCloseable {
   }
 
   private ServiceProcess launch(Stage stage, String workerId) {
-    ServiceProcess service = ServiceProcess.start(repo, SERVICES.get(stage), workerId, env, logDir);
+    return launch(SERVICES.get(stage), workerId, env);
+  }
+
+  private ServiceProcess launch(String serviceName, String workerId, Map<String, String> serviceEnv) {
+    ServiceProcess service = ServiceProcess.start(repo, serviceName, workerId, serviceEnv, logDir);
     services.add(service);
     return service;
+  }
+
+  /** The gateway's base address, e.g. {@code http://127.0.0.1:41234}; only in a farm started with the API. */
+  String gatewayUrl() {
+    if (gateway == null) {
+      throw new IllegalStateException("this farm was started without the tracker and gateway");
+    }
+    return gateway.baseUrl();
   }
 
   /**

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One stage service started as its own JVM from its Quarkus fast-jar, exactly as an operator runs
+ * One Flowreel service (a stage, the tracker or the gateway) started as its own JVM from its Quarkus fast-jar, exactly as an operator runs
  * it ({@code java -jar services/<name>/target/quarkus-app/quarkus-run.jar}), configured through
  * the environment, its output in a log file. It runs under {@link ExitWithParent}, so it also ends
  * when the test JVM ends, however that happens: no service outlives a crashed or killed build.
@@ -82,7 +82,7 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /** Waits until {@code /q/health/ready} says UP: pack loaded, broker and buckets reachable, worker polling. */
+  /** Waits until {@code /q/health/ready} says UP (a stage: pack loaded, broker and buckets reachable, worker polling). */
   ServiceProcess awaitReady(Duration timeout) {
     await(workerId + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
       if (!process.isAlive()) {
@@ -108,7 +108,11 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   String healthUrl() {
-    return "http://127.0.0.1:" + httpPort + "/q/health";
+    return baseUrl() + "/q/health";
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + httpPort;
   }
 
   String service() {

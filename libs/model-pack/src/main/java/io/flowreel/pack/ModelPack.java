@@ -3,6 +3,7 @@ package io.flowreel.pack;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.pack.PackManifest.NetworkSpec;
+import io.flowreel.pack.PackManifest.OutputDefaults;
 import io.flowreel.pack.PackManifest.PackFile;
 import io.flowreel.pack.PackManifest.TextEncoderSpec;
 import io.flowreel.pack.PackManifest.TokenizerSpec;
@@ -60,6 +61,11 @@ public final class ModelPack {
       checkFiles(root, manifest, problems);
       ShapeChecks.check(manifest, problems);
     }
+    // The size rules divide by the pack's factors and patch sizes, so they are asked only once
+    // the shapes have held.
+    if (problems.isEmpty()) {
+      checkOutputDefaults(manifest, problems);
+    }
     if (!problems.isEmpty()) {
       throw new PackException(root, problems);
     }
@@ -113,6 +119,7 @@ public final class ModelPack {
     requirePresent(m.name(), "name", problems);
     requirePresent(m.latent(), "latent", problems);
     requirePresent(m.sampler(), "sampler", problems);
+    requirePresent(m.output(), "output", problems);
     requirePresent(m.limits(), "limits", problems);
     requirePresent(m.dit(), "dit", problems);
     requirePresent(m.decoder(), "decoder", problems);
@@ -137,6 +144,18 @@ public final class ModelPack {
       if (n.file() == null || n.inputs() == null || n.outputs() == null) {
         problems.add(MANIFEST + ": networks." + entry.getKey() + ": needs file, inputs and outputs");
       }
+    }
+  }
+
+  private static void checkOutputDefaults(PackManifest m, List<String> problems) {
+    OutputDefaults output = m.output();
+    try {
+      new SizeRules(m).resolve(output.width(), output.height(), output.frames(), true);
+    } catch (IllegalArgumentException e) {
+      problems.add(MANIFEST + ": output: " + e.getMessage());
+    }
+    if (output.fps() < 1 || output.fps() > OutputDefaults.MAX_FPS) {
+      problems.add(MANIFEST + ": output: fps " + output.fps() + " must be between 1 and " + OutputDefaults.MAX_FPS);
     }
   }
 

@@ -14,6 +14,7 @@ public record PackManifest(
     String description,
     Latent latent,
     SamplerDefaults sampler,
+    OutputDefaults output,
     Limits limits,
     List<TextEncoderSpec> textEncoders,
     DitSpec dit,
@@ -31,6 +32,17 @@ public record PackManifest(
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record SamplerDefaults(int steps, double shift, double guidance, boolean guidanceDistilled) {}
+
+  /**
+   * What a job renders when it leaves width, height, frames or fps unset. Width and height are final
+   * sizes with the upsampler on (the usual case), and the loader checks them as such: a job that
+   * turns the upsampler off may need to give its own size.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record OutputDefaults(int width, int height, int frames, int fps) {
+    /** RenderSpec's bound too (libs/render sits above this module), so a default passes a job's check. */
+    public static final int MAX_FPS = 120;
+  }
 
   /** Latent sizes the DiT and decoder were built for; outside them a render is refused. */
   @JsonIgnoreProperties(ignoreUnknown = true)

@@ -122,6 +122,39 @@ class ModelPackTest {
   }
 
   @Test
+  void outputDefaultsAreRead() throws IOException {
+    writePack(m -> {});
+    assertThat(ModelPack.load(dir).manifest().output()).isEqualTo(new PackManifest.OutputDefaults(256, 256, 17, 8));
+  }
+
+  @Test
+  void missingOutputDefaultsAreRefused() throws IOException {
+    writePack(m -> m.remove("output"));
+    assertThatThrownBy(() -> ModelPack.load(dir))
+        .isInstanceOf(PackException.class)
+        .hasMessageContaining("pack.json: 'output' is missing");
+  }
+
+  @Test
+  void outputDefaultsThePackCannotRenderAreRefused() throws IOException {
+    writePack(m -> ((ObjectNode) m.get("output")).put("width", 250).put("frames", 18).put("fps", 0));
+    assertThatThrownBy(() -> ModelPack.load(dir))
+        .isInstanceOf(PackException.class)
+        .hasMessageContaining("pack.json: output: width 250 is not valid for pack fixture")
+        .hasMessageContaining("nearest valid: 224 or 256")
+        .hasMessageContaining("frames 18 is not valid for pack fixture")
+        .hasMessageContaining("pack.json: output: fps 0 must be between 1 and 120");
+  }
+
+  @Test
+  void outputDefaultsAreFinalSizesWithTheUpsamplerOn() throws IOException {
+    // 48 is a valid decoder size (a multiple of 16) but not a final one (multiples of 32).
+    writePack(m -> ((ObjectNode) m.get("output")).put("height", 48));
+    assertThatThrownBy(() -> ModelPack.load(dir))
+        .hasMessageContaining("pack.json: output: height 48 is not valid for pack fixture: it must be a multiple of 32");
+  }
+
+  @Test
   void unsupportedFormatVersionIsRefused() throws IOException {
     writePack(m -> m.put("formatVersion", 2));
     assertThatThrownBy(() -> ModelPack.load(dir)).hasMessageContaining("formatVersion 2 is not supported");

@@ -1,0 +1,329 @@
+package io.flowreel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.media.Mp4Reader;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.runtime.Artifact;
+import io.flowreel.runtime.ArtifactKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The public API end to end: the gateway and the tracker in front of the six stage services, each
+ * its own process, on a real broker and S3 server. Everything goes through HTTP as a studio's
+ * pipeline would drive it.
+ */
+class GatewayIT {
+
+  private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** Small and fast: 64x64, 5 frames, 4 steps. */
+  private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 4";
+
+  private static RenderFarm farm;
+  private static String api;
+
+  @BeforeAll
+  static void startFarm() throws Exception {
+    Path dir = Path.of("target", "it-gateway").toAbsolutePath();
+    StagesOnTheBusIT.deleteTree(dir);
+    Map<Stage, Integer> instances = new LinkedHashMap<>();
+    for (Stage stage : StagesOnTheBusIT.ALL_STAGES) {
+      instances.put(stage, 1); // one denoiser: a long job holds it, so the next one waits in its queue
+    }
+    farm = RenderFarm.start(dir, instances, true);
+    api = farm.gatewayUrl();
+  }
+
+  @AfterAll
+  static void stopFarm() {
+    if (farm != null) {
+      farm.close();
+    }
+  }
+
+  /** A batch of six, watched to the end through its event stream, paged, downloaded, and resubmitted. */
+  @Test
+  void aBatchOfSixRunsToCompletionAndItsIdempotencyKeyReturnsIt() throws Exception {
+    StringBuilder jobs = new StringBuilder();
+    String[] prompts = {"a red ball", "a blue box drifting left", "a green triangle", "a white circle moving up",
+        "a yellow square", "a purple ball moving right"};
+    for (int i = 0; i < prompts.length; i++) {
+      jobs.append(i == 0 ? "" : ", ").append("{\"prompt\": \"").append(prompts[i]).append("\", \"seed\": ").append(i)
+          .append("}");
+    }
+    String body = "{\"defaults\": {" + SMALL + "}, \"jobs\": [" + jobs + "]}";
+
+    Reply created = post("/v1/batches", body, "application/json", "batch-six-1");
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    String batchId = created.json().path("batch").path("id").asText();
+    assertThat(created.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/v1/batches/" + batchId));
+    assertThat(created.json().path("batch").path("total").asInt()).isEqualTo(6);
+    List<String> jobIds = texts(created.json().path("jobIds"));
+    assertThat(jobIds).hasSize(6).allMatch(id -> id.startsWith(batchId + "-"));
+
+    List<Sse> stream = events("/v1/batches/" + batchId + "/events");
+
+    Sse last = stream.get(stream.size() - 1);
+    assertThat(stream.get(0).name()).isEqualTo("batch");
+    assertThat(last.name()).isEqualTo("batch");
+    assertThat(last.data().path("succeeded").asInt()).isEqualTo(6);
+    assertThat(last.data().path("done").asInt()).isEqualTo(6);
+    assertThat(stream).extracting(Sse::name).contains("succeeded");
+
+    JsonNode batch = get("/v1/batches/" + batchId).json();
+    assertThat(batch.path("total").asInt()).isEqualTo(6);
+    assertThat(batch.path("succeeded").asInt()).isEqualTo(6);
+    assertThat(batch.path("idempotencyKey").asText()).isEqualTo("batch-six-1");
+
+    JsonNode page1 = get("/v1/batches/" + batchId + "/jobs?limit=4").json();
+    assertThat(texts(page1.path("jobs"), "id")).containsExactlyElementsOf(jobIds.subList(0, 4));
+    JsonNode page2 = get(page1.path("next").asText()).json();
+    assertThat(texts(page2.path("jobs"), "id")).containsExactlyElementsOf(jobIds.subList(4, 6));
+    assertThat(page2.has("next")).isFalse();
+
+    JsonNode job = get("/v1/jobs/" + jobIds.get(1)).json();
+    assertThat(job.path("state").asText()).isEqualTo("SUCCEEDED");
+    assertThat(job.path("progress").asDouble()).isEqualTo(1.0);
+    assertThat(job.path("prompt").asText()).isEqualTo(prompts[1]);
+    assertThat(job.path("rewrittenPrompt").asText()).contains(prompts[1]);
+    assertThat(job.path("spec").path("seed").asLong()).isEqualTo(1);
+    assertThat(texts(job.path("stages"), "stage"))
+        .containsExactly("REWRITE", "ENCODE", "DENOISE", "DECODE", "UPSAMPLE", "PUBLISH");
+    Map<String, JsonNode> outputs = new LinkedHashMap<>();
+    job.path("outputs").forEach(o -> outputs.put(o.path("name").asText(), o));
+    assertThat(outputs).containsOnlyKeys("video", "poster", "manifest");
+    JsonNode video = outputs.get("video");
+    byte[] mp4 = download(video.path("url").asText());
+    assertThat(sha256(mp4)).isEqualTo(video.path("sha256").asText());
+    Path file = Files.createDirectories(Path.of("target", "it-downloads")).resolve(jobIds.get(1) + ".mp4");
+    assertThat(Mp4Reader.probe(Files.write(file, mp4)).frames()).isEqualTo(5);
+
+    Reply again = post("/v1/batches", body, "application/json", "batch-six-1");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().path("batch").path("id").asText()).isEqualTo(batchId);
+    assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    assertThat(texts(again.json().path("jobIds"))).isEqualTo(jobIds);
+    assertThat(farm.events(jobIds.get(0)).stream().filter(e -> e.getType() == StageEventType.QUEUED))
+        .as("the repeated request queued nothing").hasSize(1);
+
+    Reply reused = post("/v1/batches", body.replace("a red ball", "a red cube"), "application/json", "batch-six-1");
+    assertThat(reused.status()).isEqualTo(422);
+    assertThat(reused.json().path("reason").asText()).contains("different request");
+  }
+
+  /**
+   * One job cancelled while denoising; another fails on a corrupt stored input, is retried from the
+   * stage that failed once the input is repaired, and completes without re-running earlier stages.
+   */
+  @Test
+  void aJobIsCancelledMidFlightAndAFailedJobIsRetriedFromItsFailedStage() throws Exception {
+    // Job 0 holds the only denoiser (the largest latent, 200 steps) while job 1 waits for it.
+    String body = "{\"prompt\": \"a long render\", \"width\": 512, \"height\": 512, \"frames\": 17, \"steps\": 200}\n"
+        + "{\"prompt\": \"a green box moving down\", " + SMALL + "}\n";
+    Reply created = post("/v1/batches", body, "application/x-ndjson", null);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    List<String> jobIds = texts(created.json().path("jobIds"));
+    String longJob = jobIds.get(0);
+    String victim = jobIds.get(1);
+
+    await().atMost(JOB_TIMEOUT).until(() -> get("/v1/jobs/" + longJob).json().path("stages"),
+        stages -> stepOf(stages, "DENOISE") >= 1);
+    await().atMost(JOB_TIMEOUT).until(() -> stateOf(get("/v1/jobs/" + victim).json().path("stages"), "ENCODE"),
+        "SUCCEEDED"::equals);
+    String conditioning = ArtifactKeys.key(victim, 1, "encode", "conditioning", Artifact.Format.SAFETENSORS);
+    byte[] original = farm.getObject(RenderFarm.WORK_BUCKET, conditioning);
+    byte[] corrupt = original.clone();
+    corrupt[corrupt.length - 1] ^= 0x5a;
+    farm.putObject(RenderFarm.WORK_BUCKET, conditioning, corrupt);
+
+    Reply cancel = post("/v1/jobs/" + longJob + "/cancel", "", "application/json", null);
+    assertThat(cancel.status()).as(cancel.text()).isEqualTo(202);
+    JsonNode cancelled = await().atMost(JOB_TIMEOUT).until(() -> get("/v1/jobs/" + longJob).json(),
+        j -> j.path("state").asText().equals("CANCELLED"));
+    assertThat(stateOf(cancelled.path("stages"), "DENOISE")).isEqualTo("CANCELLED");
+    assertThat(stepOf(cancelled.path("stages"), "DENOISE")).isLessThan(200);
+
+    JsonNode failed = await().atMost(JOB_TIMEOUT).until(() -> get("/v1/jobs/" + victim).json(),
+        j -> j.path("state").asText().equals("FAILED"));
+    assertThat(failed.path("error").asText()).startsWith("DENOISE: ").contains("sha256");
+    assertThat(post("/v1/jobs/" + longJob + "/cancel", "", "application/json", null).status())
+        .as("a finished job cannot be cancelled").isEqualTo(409);
+
+    farm.putObject(RenderFarm.WORK_BUCKET, conditioning, original); // the operator repairs storage
+    Reply retry = post("/v1/jobs/" + victim + "/retry", "", "application/json", null);
+    assertThat(retry.status()).as(retry.text()).isEqualTo(202);
+    assertThat(retry.json().path("attempt").asInt()).isEqualTo(2);
+    assertThat(retry.json().path("state").asText()).isIn("QUEUED", "RUNNING", "SUCCEEDED");
+
+    List<Sse> stream = events("/v1/jobs/" + victim + "/events");
+    Sse end = stream.get(stream.size() - 1);
+    assertThat(end.name()).isEqualTo("status");
+    assertThat(end.data().path("state").asText()).isEqualTo("SUCCEEDED");
+    assertThat(stream.stream().filter(e -> e.data().has("stage") && e.data().has("type")))
+        .allSatisfy(e -> assertThat(e.data().path("stage").asText()).isIn("DENOISE", "DECODE", "UPSAMPLE", "PUBLISH"));
+
+    JsonNode done = get("/v1/jobs/" + victim).json();
+    Map<String, Integer> attempts = new LinkedHashMap<>();
+    done.path("stages").forEach(s -> attempts.put(s.path("stage").asText(), s.path("attempt").asInt()));
+    assertThat(attempts).containsExactly(Map.entry("REWRITE", 1), Map.entry("ENCODE", 1), Map.entry("DENOISE", 2),
+        Map.entry("DECODE", 2), Map.entry("UPSAMPLE", 2), Map.entry("PUBLISH", 2));
+    List<Stage> startedInAttempt2 = farm.events(victim).stream()
+        .filter(e -> e.getAttempt() == 2 && e.getType() == StageEventType.STARTED).map(StageEvent::getStage).toList();
+    assertThat(startedInAttempt2).as("earlier stages did not run again")
+        .containsExactly(Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
+
+    JsonNode batch = get("/v1/batches/" + created.json().path("batch").path("id").asText()).json();
+    assertThat(batch.path("cancelled").asInt()).isEqualTo(1);
+    assertThat(batch.path("succeeded").asInt()).isEqualTo(1);
+    assertThat(batch.path("done").asInt()).isEqualTo(2);
+  }
+
+  /** Bad requests are refused whole with a reason; nothing of them is queued. */
+  @Test
+  void badRequestsGetA4xxWithAReasonAndQueueNothing() throws Exception {
+    Reply oneBad = post("/v1/batches", "[{\"prompt\": \"fine\", " + SMALL + "}, {\"prompt\": \"too wide\", "
+        + "\"width\": 300, \"height\": 64, \"frames\": 5}]", "application/json", "bad-batch-1");
+    assertThat(oneBad.status()).isEqualTo(400);
+    assertThat(oneBad.text()).contains("jobs[1]").contains("300").contains("nothing was submitted");
+    Reply fixed = post("/v1/batches", "[{\"prompt\": \"fine\", " + SMALL + "}]", "application/json", "bad-batch-1");
+    assertThat(fixed.status()).as("the refused request recorded nothing under its key").isEqualTo(201);
+
+    Reply malformed = post("/v1/batches", "{\"jobs\": [{\"prompt\": \"x\"", "application/json", null);
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.json().path("reason").asText()).isNotBlank();
+
+    Reply unknownPack = post("/v1/batches", "[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "application/json", null);
+    assertThat(unknownPack.status()).isEqualTo(400);
+    assertThat(unknownPack.text()).contains("huge").contains("tiny");
+
+    Reply noJob = get("/v1/jobs/b-000000000000000000000000-000000");
+    assertThat(noJob.status()).isEqualTo(404);
+    assertThat(noJob.json().path("reason").asText()).contains("no job");
+    assertThat(post("/v1/jobs/nope/retry?from=denoise", "", "application/json", null).status()).isEqualTo(404);
+
+    Reply openapi = get("/q/openapi");
+    assertThat(openapi.status()).isEqualTo(200);
+    assertThat(openapi.text()).contains("/v1/batches/{id}/jobs").contains("/v1/jobs/{id}/retry");
+  }
+
+  // --- HTTP ---
+
+  private record Reply(int status, String text, java.net.http.HttpHeaders headers) {
+    JsonNode json() throws Exception {
+      return JSON.readTree(text);
+    }
+  }
+
+  private record Sse(String name, JsonNode data) {}
+
+  private static Reply get(String path) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body(), r.headers());
+  }
+
+  private static Reply post(String path, String body, String contentType, String idempotencyKey) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", contentType).header("X-Flowreel-Tenant", "it-studio")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body(), r.headers());
+  }
+
+  /** Reads a server-sent event stream until the server ends it (bounded by the job timeout). */
+  private static List<Sse> events(String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).header("Accept", "text/event-stream")
+        .GET().build();
+    CompletableFuture<List<Sse>> read = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+        .thenApply(response -> {
+          assertThat(response.statusCode()).isEqualTo(200);
+          List<Sse> events = new ArrayList<>();
+          String name = "message";
+          StringBuilder data = new StringBuilder();
+          for (String line : (Iterable<String>) response.body()::iterator) {
+            if (line.startsWith("event:")) {
+              name = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+              data.append(line.substring(5).trim());
+            } else if (line.isEmpty() && data.length() > 0) {
+              try {
+                events.add(new Sse(name, JSON.readTree(data.toString())));
+              } catch (Exception e) {
+                throw new IllegalStateException("event data is not JSON: " + data, e);
+              }
+              name = "message";
+              data.setLength(0);
+            }
+          }
+          return events;
+        });
+    return read.get(JOB_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  private static byte[] download(String url) throws Exception {
+    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).as("GET " + url + ": " + new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    return r.body();
+  }
+
+  // --- JSON ---
+
+  private static List<String> texts(JsonNode array) {
+    return stream(array).map(JsonNode::asText).toList();
+  }
+
+  private static List<String> texts(JsonNode array, String field) {
+    return stream(array).map(n -> n.path(field).asText()).toList();
+  }
+
+  private static Stream<JsonNode> stream(JsonNode array) {
+    return StreamSupport.stream(array.spliterator(), false);
+  }
+
+  private static JsonNode stage(JsonNode stages, String name) {
+    return stream(stages).filter(s -> s.path("stage").asText().equals(name)).findFirst()
+        .orElse(JSON.createObjectNode());
+  }
+
+  private static int stepOf(JsonNode stages, String name) {
+    return stage(stages, name).path("step").asInt(0);
+  }
+
+  private static String stateOf(JsonNode stages, String name) {
+    return stage(stages, name).path("state").asText("");
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+}

@@ -1,0 +1,42 @@
+package io.flowreel.submission;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Batch and job ids. A batch submitted with an Idempotency-Key gets an id derived from the tenant
+ * and the key, so a retried request names the same batch (and cannot collide with another
+ * tenant's); without a key the id is random. Job ids are the batch id and the job's index.
+ */
+public final class BatchIds {
+
+  public static final int MAX_KEY_LENGTH = 255;
+
+  private static final String PREFIX = "b-";
+  private static final int HEX_CHARS = 24;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private BatchIds() {}
+
+  /** {@code b-} and the first 24 hex digits of sha256(tenant + "\n" + key); the key is checked first. */
+  public static String forIdempotencyKey(String tenant, String key) {
+    validateKey(key);
+    return PREFIX + Sha256.hex(tenant + "\n" + key).substring(0, HEX_CHARS);
+  }
+
+  public static String random() {
+    byte[] bytes = new byte[HEX_CHARS / 2];
+    RANDOM.nextBytes(bytes);
+    return PREFIX + HexFormat.of().formatHex(bytes);
+  }
+
+  /** Refuses a key that is empty, longer than 255 characters or not printable ASCII. */
+  public static void validateKey(String key) {
+    if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH
+        || !key.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+      throw new InvalidBatchException(List.of(BatchProblem.ofBatch(
+          "Idempotency-Key must be 1-" + MAX_KEY_LENGTH + " printable ASCII characters")));
+    }
+  }
+}

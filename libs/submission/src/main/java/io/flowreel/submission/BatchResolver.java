@@ -1,0 +1,172 @@
+package io.flowreel.submission;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.flowreel.messages.BatchSubmission;
+import io.flowreel.messages.JobSpec;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest.OutputDefaults;
+import io.flowreel.render.InvalidRenderException;
+import io.flowreel.render.RenderSpec;
+import io.flowreel.tracker.Submission;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns a parsed request into an accepted batch: fills in every default, derives ids and seeds,
+ * checks each job against its pack and refuses the whole batch, naming every problem of every job,
+ * if any job is invalid. The same request under the same batch id resolves to the same jobs and
+ * the same request hash.
+ */
+public final class BatchResolver {
+
+  public static final int MAX_PRIORITY = 9;
+
+  // Job ids are the batch id plus "-NNNNNN" and must stay within RenderSpec's job id rule.
+  private static final String BATCH_ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,120}";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final PackCatalog packs;
+  private final Clock clock;
+
+  public BatchResolver(PackCatalog packs, Clock clock) {
+    this.packs = packs;
+    this.clock = clock;
+  }
+
+  /**
+   * Resolves {@code request} as batch {@code batchId} of {@code tenant}; {@code idempotencyKey} is
+   * recorded in the submission and may be null. Throws {@link InvalidBatchException} with the
+   * problems of all jobs, and then nothing of the batch is accepted.
+   */
+  public AcceptedBatch resolve(BatchRequest request, String tenant, String batchId, String idempotencyKey) {
+    Objects.requireNonNull(tenant, "tenant");
+    if (batchId == null || !batchId.matches(BATCH_ID)) {
+      throw new IllegalArgumentException("batch id '" + batchId + "' must match " + BATCH_ID);
+    }
+    List<BatchProblem> problems = new ArrayList<>();
+    String sharedPack = request.defaults().pack();
+    // An unknown pack in the defaults is told once, not once for each job that relies on it.
+    if (sharedPack != null && packs.pack(sharedPack).isEmpty()) {
+      problems.add(BatchProblem.ofBatch("defaults.pack: " + packs.unknownPackProblem(sharedPack)));
+    }
+    List<JobSpec> jobs = new ArrayList<>();
+    for (int i = 0; i < request.jobs().size(); i++) {
+      List<String> jobProblems = new ArrayList<>();
+      resolveJob(request.jobs().get(i), request.defaults(), tenant, batchId, i, jobProblems).ifPresent(jobs::add);
+      for (String problem : jobProblems) {
+        problems.add(BatchProblem.ofJob(i, "jobs[" + i + "]: " + problem));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidBatchException(problems);
+    }
+    BatchSubmission submission = BatchSubmission.newBuilder()
+        .setBatchId(batchId)
+        .setTenant(tenant)
+        .setIdempotencyKey(idempotencyKey)
+        .setRequestSha256(requestSha256(jobs))
+        .setTotal(jobs.size())
+        .setCreatedAtMillis(clock.millis())
+        .build();
+    return new AcceptedBatch(submission, jobs);
+  }
+
+  /** Job {@code index} with every default filled in, if it passes its pack's checks. */
+  private Optional<JobSpec> resolveJob(JobRequest own, JobRequest defaults, String tenant, String batchId,
+      int index, List<String> problems) {
+    JobRequest job = own.withDefaults(defaults);
+    int priority = job.priority() != null ? job.priority() : 0;
+    if (priority < 0 || priority > MAX_PRIORITY) {
+      problems.add("priority " + priority + " must be between 0 and " + MAX_PRIORITY);
+    }
+    String packName = job.pack() != null ? job.pack() : packs.defaultPack();
+    Optional<ModelPack> found = packs.pack(packName);
+    if (found.isEmpty()) {
+      if (own.pack() != null) {
+        problems.add(packs.unknownPackProblem(packName));
+      }
+      return Optional.empty();
+    }
+    ModelPack pack = found.get();
+    OutputDefaults output = pack.manifest().output();
+    String jobId = Submission.jobId(batchId, index);
+    long seed = job.seed() != null ? job.seed() : derivedSeed(batchId, index);
+    int width = job.width() != null ? job.width() : output.width();
+    int height = job.height() != null ? job.height() : output.height();
+    int frames = job.frames() != null ? job.frames() : output.frames();
+    int fps = job.fps() != null ? job.fps() : output.fps();
+    boolean rewrite = job.rewrite() == null || job.rewrite();
+    boolean upsample = job.upsample() == null || job.upsample();
+    try {
+      new RenderSpec(jobId, job.prompt(), job.negativePrompt(), seed, width, height, frames, fps, job.steps(),
+          job.guidance(), job.shift(), rewrite, upsample).resolve(pack);
+    } catch (InvalidRenderException e) {
+      problems.addAll(e.problems());
+    }
+    if (!problems.isEmpty()) {
+      return Optional.empty();
+    }
+    // Sampler settings stay unset: the stages take the pack's defaults, as the wire schema says.
+    return Optional.of(JobSpec.newBuilder()
+        .setJobId(jobId)
+        .setBatchId(batchId)
+        .setTenant(tenant)
+        .setPrompt(job.prompt())
+        .setNegativePrompt(job.negativePrompt())
+        .setSeed(seed)
+        .setWidth(width)
+        .setHeight(height)
+        .setFrames(frames)
+        .setFps(fps)
+        .setSteps(job.steps())
+        .setGuidance(job.guidance())
+        .setShift(job.shift())
+        .setPack(pack.name())
+        .setPriority(priority)
+        .setUpsample(upsample)
+        .setRewrite(rewrite)
+        .build());
+  }
+
+  /** A seed for a job that names none: fixed by its batch and index, so a retried request renders alike. */
+  static long derivedSeed(String batchId, int index) {
+    return ByteBuffer.wrap(Sha256.of(batchId + "/" + index)).getLong() & Long.MAX_VALUE;
+  }
+
+  /**
+   * Hex sha256 of the resolved jobs as compact JSON, one array per job of every field in schema
+   * order but the ids and tenant (the batch id already follows from tenant and key).
+   */
+  static String requestSha256(List<JobSpec> jobs) {
+    ArrayNode all = JsonNodeFactory.instance.arrayNode();
+    for (JobSpec job : jobs) {
+      all.addArray()
+          .add(job.getPrompt())
+          .add(job.getNegativePrompt())
+          .add(job.getSeed())
+          .add(job.getWidth())
+          .add(job.getHeight())
+          .add(job.getFrames())
+          .add(job.getFps())
+          .add(job.getSteps())
+          .add(job.getGuidance())
+          .add(job.getShift())
+          .add(job.getPack())
+          .add(job.getPriority())
+          .add(job.getUpsample())
+          .add(job.getRewrite());
+    }
+    try {
+      return Sha256.hex(JSON.writeValueAsBytes(all));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of strings, numbers and booleans always serialises", e);
+    }
+  }
+}

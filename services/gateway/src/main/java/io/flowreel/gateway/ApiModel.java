@@ -1,0 +1,141 @@
+package io.flowreel.gateway;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.tracker.BatchStatus;
+import io.flowreel.tracker.JobState;
+import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.StageStatus;
+import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.SubmittedSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The JSON the API returns, apart from the tracker's internal records: those may change with the
+ * tracker, these are the contract of {@code /v1} (docs/api.md).
+ */
+public final class ApiModel {
+
+  private ApiModel() {}
+
+  /** A job: where it is, what it renders, what it produced. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Job(
+      String id,
+      String batchId,
+      String tenant,
+      JobState state,
+      String stage,
+      double progress,
+      int attempt,
+      String prompt,
+      String rewrittenPrompt,
+      SubmittedSpec spec,
+      List<Stage> stages,
+      String error,
+      List<Output> outputs,
+      Instant submittedAt,
+      Instant updatedAt) {
+
+    static Job of(JobStatus job, Function<io.flowreel.tracker.StoredArtifact, Output> link) {
+      return new Job(job.jobId(), job.batchId(), job.tenant(), job.state(), job.currentStage(), job.progress(),
+          job.attempt(), job.spec() == null ? null : job.spec().prompt(), job.rewrittenPrompt(), job.spec(),
+          job.stages().entrySet().stream().map(e -> Stage.of(e.getKey(), e.getValue())).toList(), job.error(),
+          job.outputs().stream().map(link).toList(), instant(job.submittedMillis()),
+          instant(job.lastEventMillis()));
+    }
+  }
+
+  /** One stage of a job, for the attempt that last ran it: earlier attempts' stages are reused by a retry. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Stage(
+      String stage,
+      int attempt,
+      String state,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMillis,
+      Integer step,
+      Integer totalSteps,
+      double progress,
+      int retries,
+      String error) {
+
+    static Stage of(String name, StageStatus s) {
+      return new Stage(name, s.attempt(), s.state().name(), instant(s.startedMillis()), instant(s.finishedMillis()),
+          s.durationMillis(), s.step(), s.totalSteps(), s.progress(), s.retries(), s.error());
+    }
+  }
+
+  /** A published file and a presigned link to download it until {@code expiresAt}. */
+  public record Output(String name, String format, long size, String sha256, String url, Instant expiresAt) {}
+
+  /** A batch: how many jobs it has and how many are in each state. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Batch(
+      String id,
+      String tenant,
+      String idempotencyKey,
+      long total,
+      long queued,
+      long running,
+      long succeeded,
+      long failed,
+      long cancelled,
+      long done,
+      Instant createdAt,
+      String jobs) {
+
+    static Batch of(String id, Submission submission, BatchStatus status) {
+      BatchStatus counts = status != null ? status : BatchStatus.empty(id, null);
+      // Jobs the tracker has not counted yet are queued: the submission says they exist.
+      long total = submission != null ? submission.total() : counts.total();
+      long counted = counts.queued() + counts.running() + counts.done();
+      return new Batch(id, submission != null ? submission.tenant() : counts.tenant(),
+          submission != null ? submission.idempotencyKey() : null, total,
+          counts.queued() + Math.max(0, total - counted), counts.running(), counts.succeeded(), counts.failed(),
+          counts.cancelled(), counts.done(), submission != null ? instant(submission.createdAtMillis()) : null,
+          "/v1/batches/" + id + "/jobs");
+    }
+  }
+
+  /** The answer to a submission: the batch and the ids of its jobs, in the order they were submitted. */
+  public record Submitted(Batch batch, List<String> jobIds) {}
+
+  /** One page of a batch's jobs; {@code next} is the next page's path, or null on the last page. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record JobPage(String batchId, int from, int limit, long total, List<Job> jobs, String next) {}
+
+  /** A stage event as the event streams send it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Event(
+      String jobId,
+      String batchId,
+      String stage,
+      int attempt,
+      String type,
+      Integer step,
+      Integer totalSteps,
+      Double progress,
+      String error,
+      Long durationMillis,
+      String worker,
+      Instant time) {
+
+    static Event of(StageEvent e) {
+      return new Event(e.getJobId(), e.getBatchId(), e.getStage().name(), e.getAttempt(), e.getType().name(),
+          e.getStep(), e.getTotalSteps(), e.getProgress(), e.getError(), e.getDurationMillis(), e.getWorker(),
+          Instant.ofEpochMilli(e.getTimeMillis()));
+    }
+  }
+
+  /** Every 4xx and 5xx body: what went wrong, in words a person can act on. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Error(int status, String error, String reason, List<String> problems) {}
+
+  private static Instant instant(Long millis) {
+    return millis == null || millis == 0 ? null : Instant.ofEpochMilli(millis);
+  }
+}

@@ -1,0 +1,182 @@
+package io.flowreel.gateway;
+
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.JobSpec;
+import io.flowreel.runtime.Pipeline;
+import io.flowreel.submission.AcceptedBatch;
+import io.flowreel.submission.BatchIds;
+import io.flowreel.submission.BatchRequest;
+import io.flowreel.submission.BatchResolver;
+import io.flowreel.submission.PackCatalog;
+import io.flowreel.tracker.JobStatus;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+/** {@code /v1/batches}: submit, read, page through, cancel and watch batches. */
+@Path("/v1/batches")
+@Produces(MediaType.APPLICATION_JSON)
+public class BatchesResource {
+
+  static final String TENANT_HEADER = "X-Flowreel-Tenant";
+  static final String DEFAULT_TENANT = "default";
+  static final int MAX_PAGE = 1000;
+
+  private final PipelineDispatcher dispatcher;
+  private final TrackerClient tracker;
+  private final Views views;
+  private final EventStreams streams;
+  private final GatewayConfig config;
+  private final BatchResolver resolver;
+  /** Idempotency keys of submissions in progress in this gateway: a concurrent repeat waits its turn. */
+  private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
+
+  BatchesResource(PipelineDispatcher dispatcher, TrackerClient tracker, Views views, EventStreams streams,
+      GatewayConfig config) {
+    this.dispatcher = dispatcher;
+    this.tracker = tracker;
+    this.views = views;
+    this.streams = streams;
+    this.config = config;
+    PackCatalog packs = PackCatalog.load(config.packs().dir().orElse(config.home().resolve("models")),
+        config.packs().defaultPack());
+    this.resolver = new BatchResolver(packs, Clock.systemUTC());
+  }
+
+  @POST
+  @Consumes({MediaType.APPLICATION_JSON, "application/x-ndjson", "application/jsonl", "application/x-jsonlines"})
+  @Operation(summary = "Submit a batch of jobs",
+      description = "JSON {\"defaults\": {...}, \"jobs\": [{...}]}, a JSON array of jobs, or JSONL (one job per line). "
+          + "Every job is checked first: one invalid job rejects the whole batch, naming its index. With an "
+          + "Idempotency-Key, the same key and request return the same batch (200) instead of a new one (201).")
+  public Response submit(byte[] body, @HeaderParam("Content-Type") String contentType,
+      @Parameter(description = "Client key: repeats of the request with this key return the same batch")
+      @HeaderParam("Idempotency-Key") String idempotencyKey,
+      @Parameter(description = "Studio the jobs belong to") @HeaderParam(TENANT_HEADER) String tenantHeader) {
+    String tenant = tenantHeader == null || tenantHeader.isBlank() ? DEFAULT_TENANT : tenantHeader.trim();
+    String batchId;
+    if (idempotencyKey != null) {
+      BatchIds.validateKey(idempotencyKey);
+      batchId = BatchIds.forIdempotencyKey(tenant, idempotencyKey);
+    } else {
+      batchId = BatchIds.random();
+    }
+    BatchRequest request = BatchRequest.parse(body, contentType, config.gateway().maxJobsPerBatch());
+    AcceptedBatch accepted = resolver.resolve(request, tenant, batchId, idempotencyKey);
+
+    if (!inProgress.add(batchId)) {
+      throw ApiException.conflict("a request with this Idempotency-Key is being processed; repeat it when it "
+          + "has been answered");
+    }
+    try {
+      TrackerClient.TrackedBatch existing = tracker.batch(batchId).orElse(null);
+      if (existing != null && existing.submission() != null) {
+        if (!existing.submission().requestSha256().equals(accepted.submission().getRequestSha256())) {
+          throw new ApiException(422, "Idempotency-Key '" + idempotencyKey + "' was used for a different request "
+              + "(batch " + batchId + "); use a new key for a new batch");
+        }
+        return Response.ok(submitted(views.batch(batchId), accepted)).header("Idempotent-Replayed", "true").build();
+      }
+      dispatcher.submit(accepted.submission(), accepted.jobs().stream().map(BatchesResource::firstTask).toList());
+      awaitTracked(batchId);
+      return Response.created(URI.create("/v1/batches/" + batchId))
+          .entity(submitted(ApiModel.Batch.of(batchId, io.flowreel.tracker.Submission.of(accepted.submission()),
+              null), accepted))
+          .build();
+    } finally {
+      inProgress.remove(batchId);
+    }
+  }
+
+  @GET
+  @Path("/{id}")
+  @Operation(summary = "A batch: total and jobs per state")
+  public ApiModel.Batch get(@PathParam("id") String id) {
+    return views.batch(id);
+  }
+
+  @GET
+  @Path("/{id}/jobs")
+  @Operation(summary = "A page of a batch's jobs, in submission order")
+  public ApiModel.JobPage jobs(@PathParam("id") String id, @QueryParam("from") @DefaultValue("0") int from,
+      @QueryParam("limit") @DefaultValue("100") int limit) {
+    if (from < 0 || limit < 1 || limit > MAX_PAGE) {
+      throw ApiException.badRequest("from must be 0 or more and limit between 1 and " + MAX_PAGE + " (got from="
+          + from + ", limit=" + limit + ")");
+    }
+    ApiModel.Batch batch = views.batch(id);
+    List<ApiModel.Job> page = tracker.batchJobs(id, from, limit).stream().map(views::job).toList();
+    String next = from + limit < batch.total()
+        ? "/v1/batches/" + id + "/jobs?from=" + (from + limit) + "&limit=" + limit : null;
+    return new ApiModel.JobPage(id, from, limit, batch.total(), page, next);
+  }
+
+  @POST
+  @Path("/{id}/cancel")
+  @Operation(summary = "Cancel every unfinished job of a batch",
+      description = "Asynchronous: queued jobs are dropped when a stage reaches them, running ones stop at the "
+          + "next denoising step or stage boundary. Finished jobs keep their outputs.")
+  public Response cancel(@PathParam("id") String id) {
+    ApiModel.Batch batch = views.batch(id);
+    dispatcher.cancelBatch(id, "batch cancelled through the API");
+    return Response.accepted(batch).build();
+  }
+
+  @GET
+  @Path("/{id}/events")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  @Operation(summary = "Live events of every job of the batch (server-sent events)",
+      description = "First 'batch' with the counts, then each stage event (named by its type: queued, started, "
+          + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'batch' again whenever a job "
+          + "finishes. Ends when every job has finished.")
+  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
+    streams.batch(id, views, sink, sse);
+  }
+
+  private static RenderTask firstTask(JobSpec spec) {
+    return RenderTask.newBuilder()
+        .setSpec(spec)
+        .setAttempt(1)
+        .setRoutingSlip(Pipeline.routingSlip(spec.getRewrite(), spec.getUpsample()))
+        .setCreatedAtMillis(System.currentTimeMillis())
+        .build();
+  }
+
+  private static ApiModel.Submitted submitted(ApiModel.Batch batch, AcceptedBatch accepted) {
+    return new ApiModel.Submitted(batch, accepted.jobs().stream().map(JobSpec::getJobId).toList());
+  }
+
+  /** Waits (bounded) until the tracker has the batch, so the client's next request finds it. */
+  private void awaitTracked(String batchId) {
+    long deadline = System.nanoTime() + config.gateway().trackerWait().toNanos();
+    while (System.nanoTime() < deadline) {
+      if (tracker.batch(batchId).map(b -> b.submission() != null).orElse(false)) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.flowreel.gateway;
+
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.runtime.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Stage events as they happen, for the server-sent event streams: one consumer per gateway reads
+ * every partition of the events topic from its end (no group: each gateway sees everything) and
+ * hands each event to the listeners of its job and of its batch. Listeners must not block: they
+ * queue the event for their own stream.
+ */
+@Singleton
+public class EventFeed {
+
+  private static final Logger LOG = Logger.getLogger(EventFeed.class);
+
+  private final GatewayConfig config;
+  private final Map<String, Set<Consumer<StageEvent>>> listeners = new ConcurrentHashMap<>();
+  private KafkaConsumer<String, byte[]> consumer;
+  private Thread thread;
+  private volatile boolean running = true;
+
+  EventFeed(GatewayConfig config) {
+    this.config = config;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS, Duration.ofSeconds(30)).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position); // resolve "end" now: events after start-up are all delivered
+    thread = new Thread(this::run, "event-feed");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+    running = false;
+    if (consumer != null) {
+      consumer.wakeup();
+      thread.join(5_000);
+    }
+  }
+
+  /** Calls {@code listener} with every later event whose job id or batch id is {@code id}. */
+  public AutoCloseable subscribe(String id, Consumer<StageEvent> listener) {
+    listeners.computeIfAbsent(id, k -> new CopyOnWriteArraySet<>()).add(listener);
+    return () -> listeners.computeIfPresent(id, (k, set) -> {
+      set.remove(listener);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          if (listeners.isEmpty()) {
+            continue; // nobody watches: skip decoding
+          }
+          StageEvent event;
+          try {
+            event = MessageSerdes.stageEvent().deserialize(record.topic(), record.value());
+          } catch (RuntimeException e) {
+            LOG.warnf("skipping an undecodable event at %s-%d@%d: %s", record.topic(), record.partition(),
+                record.offset(), e.getMessage());
+            continue;
+          }
+          deliver(event.getJobId(), event);
+          deliver(event.getBatchId(), event);
+        }
+      }
+    } catch (WakeupException e) {
+      // shutting down
+    } finally {
+      consumer.close();
+    }
+  }
+
+  private void deliver(String id, StageEvent event) {
+    Set<Consumer<StageEvent>> set = listeners.get(id);
+    if (set != null) {
+      set.forEach(listener -> listener.accept(event));
+    }
+  }
+}

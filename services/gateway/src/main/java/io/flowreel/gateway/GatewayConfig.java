@@ -1,0 +1,89 @@
+package io.flowreel.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What the gateway reads from its configuration; each property also comes from the environment
+ * ({@code flowreel.s3.public-endpoint} is {@code FLOWREEL_S3_PUBLIC_ENDPOINT}).
+ */
+@ConfigMapping(prefix = "flowreel")
+public interface GatewayConfig {
+
+  Kafka kafka();
+
+  S3 s3();
+
+  Buckets buckets();
+
+  Tracker tracker();
+
+  /** The checkout or installation folder; packs are under {@code <home>/models} unless set. */
+  @WithDefault(".")
+  Path home();
+
+  Packs packs();
+
+  Gateway gateway();
+
+  interface Kafka {
+    String bootstrapServers();
+  }
+
+  interface S3 {
+    String endpoint();
+
+    /** The S3 address clients can reach, for download links; the endpoint when unset. */
+    Optional<String> publicEndpoint();
+
+    String accessKey();
+
+    String secretKey();
+
+    @WithDefault("us-east-1")
+    String region();
+  }
+
+  interface Buckets {
+    @WithDefault("flowreel-output")
+    String output();
+  }
+
+  interface Tracker {
+    /** The tracker service, e.g. {@code http://localhost:8090}. */
+    URI url();
+  }
+
+  interface Packs {
+    /** Folder holding one folder per model pack; {@code <home>/models} when unset. */
+    Optional<Path> dir();
+
+    /** Pack of jobs that name none. */
+    @WithDefault("tiny")
+    String defaultPack();
+  }
+
+  interface Gateway {
+    /** Names this gateway's transactional producer; two running gateways need different ids. */
+    Optional<String> instanceId();
+
+    /** Most jobs in one batch. */
+    @WithDefault("10000")
+    int maxJobsPerBatch();
+
+    /** How long download links stay valid. */
+    @WithDefault("1h")
+    Duration linkExpiry();
+
+    /**
+     * How long a submission waits for the tracker to show the new batch before answering, so that a
+     * client's next GET (or a repeated Idempotency-Key) finds it.
+     */
+    @WithDefault("10s")
+    Duration trackerWait();
+  }
+}

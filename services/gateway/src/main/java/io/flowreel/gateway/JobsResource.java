@@ -1,0 +1,145 @@
+package io.flowreel.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.StoredArtifact;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+
+/** {@code /v1/jobs}: read, cancel, retry and watch one job, and download its outputs. */
+@Path("/v1/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobsResource {
+
+  private static final Duration RETRY_VISIBLE = Duration.ofSeconds(5);
+
+  private final PipelineDispatcher dispatcher;
+  private final TrackerClient tracker;
+  private final Views views;
+  private final EventStreams streams;
+  private final OutputLinks links;
+  private final ObjectMapper json;
+
+  JobsResource(PipelineDispatcher dispatcher, TrackerClient tracker, Views views, EventStreams streams,
+      OutputLinks links, ObjectMapper json) {
+    this.dispatcher = dispatcher;
+    this.tracker = tracker;
+    this.views = views;
+    this.streams = streams;
+    this.links = links;
+    this.json = json;
+  }
+
+  @GET
+  @Path("/{id}")
+  @Operation(summary = "A job: state, stage, progress, attempts, error, prompts and output links")
+  public ApiModel.Job get(@PathParam("id") String id) {
+    return views.job(views.jobStatus(id));
+  }
+
+  @POST
+  @Path("/{id}/cancel")
+  @Operation(summary = "Cancel a queued or running job",
+      description = "Asynchronous: the job becomes CANCELLED when a stage sees the command (before its work or "
+          + "between denoising steps).")
+  public Response cancel(@PathParam("id") String id) {
+    JobStatus job = views.jobStatus(id);
+    if (job.state().isTerminal()) {
+      throw ApiException.conflict("job " + id + " has already finished (" + job.state() + "): nothing to cancel");
+    }
+    dispatcher.cancelJob(id, job.attempt(), "cancelled through the API");
+    return Response.accepted(views.job(job)).build();
+  }
+
+  @POST
+  @Path("/{id}/retry")
+  @Operation(summary = "Re-run a finished job from a stage",
+      description = "From the named stage, or from the stage that failed or was cancelled. Earlier stages are not "
+          + "run again: their stored results are reused. Answers with the job as a new, queued attempt.")
+  public Response retry(@PathParam("id") String id,
+      @Parameter(description = "Stage to re-run from: rewrite, encode, denoise, decode, upsample or publish")
+      @QueryParam("from") String from, byte[] body) {
+    String stage = from != null ? from : fromBody(body);
+    JobStatus job = views.jobStatus(id);
+    RenderTask task = RetryPlan.of(job, stage);
+    dispatcher.retry(task);
+    JobStatus queued = awaitAttempt(id, task.getAttempt());
+    return Response.accepted(views.job(queued != null ? queued : job)).build();
+  }
+
+  @GET
+  @Path("/{id}/events")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  @Operation(summary = "Live events of the job (server-sent events)",
+      description = "First 'status' with the job, then each stage event (named by its type: queued, started, "
+          + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'status' again when the job "
+          + "finishes; then the stream ends.")
+  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
+    streams.job(id, views, sink, sse);
+  }
+
+  @GET
+  @Path("/{id}/outputs/{name}")
+  @Operation(summary = "Redirect to a fresh download link of one output (video, poster or manifest)")
+  public Response output(@PathParam("id") String id, @PathParam("name") String name) {
+    JobStatus job = views.jobStatus(id);
+    StoredArtifact artifact = job.outputs().stream().filter(o -> o.name().equals(name)).findFirst()
+        .orElseThrow(() -> ApiException.notFound("job " + id + " has no output '" + name + "'"
+            + (job.outputs().isEmpty() ? " (it has not published yet)" : "; it has "
+            + job.outputs().stream().map(StoredArtifact::name).toList())));
+    return Response.seeOther(URI.create(links.link(artifact).url())).build();
+  }
+
+  private String fromBody(byte[] body) {
+    if (body == null || body.length == 0) {
+      return null;
+    }
+    JsonNode node;
+    try {
+      node = json.readTree(body);
+    } catch (IOException e) {
+      throw ApiException.badRequest("the body must be empty or {\"from\": \"STAGE\"}: " + e.getMessage());
+    }
+    if (node == null || node.isNull() || (node.isObject() && node.isEmpty())) {
+      return null;
+    }
+    if (!node.isObject() || node.size() != 1 || !node.path("from").isTextual()) {
+      throw ApiException.badRequest("the body must be empty or {\"from\": \"STAGE\"}");
+    }
+    return node.get("from").asText();
+  }
+
+  /** The tracker's view of the retried job once it shows the new attempt (bounded wait), or null. */
+  private JobStatus awaitAttempt(String id, int attempt) {
+    long deadline = System.nanoTime() + RETRY_VISIBLE.toNanos();
+    while (System.nanoTime() < deadline) {
+      JobStatus job = tracker.job(id).orElse(null);
+      if (job != null && job.attempt() >= attempt) {
+        return job;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,161 @@
+package io.flowreel.gateway;
+
+import io.flowreel.messages.BatchSubmission;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.ControlTargetKind;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.runtime.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Everything the gateway sends into the pipeline, each in one Kafka transaction: a batch (its
+ * submission record, every job's first task and QUEUED event), a retry (RESUME with the new
+ * attempt, the task, its QUEUED event) and cancellations. Readers read committed, so a gateway that
+ * dies half-way through a batch of thousands leaves nothing behind, and the client's retry with the
+ * same Idempotency-Key submits it whole.
+ */
+@Singleton
+public class PipelineDispatcher {
+
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+  private final GatewayConfig config;
+  private KafkaProducer<String, byte[]> producer;
+
+  PipelineDispatcher(GatewayConfig config) {
+    this.config = config;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    String instance = config.gateway().instanceId().orElseGet(PipelineDispatcher::defaultInstanceId);
+    producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "flowreel-gateway-" + instance,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(SEND_TIMEOUT.toMillis()),
+        // A batch of thousands of tasks goes out in few requests.
+        ProducerConfig.LINGER_MS_CONFIG, "5"),
+        new StringSerializer(), new ByteArraySerializer());
+    producer.initTransactions();
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+    }
+  }
+
+  /** Submits a whole batch or nothing. */
+  public synchronized void submit(BatchSubmission batch, List<RenderTask> tasks) {
+    inTransaction(() -> {
+      send(Topics.BATCHES, batch.getBatchId(), MessageSerdes.batchSubmission().serialize(Topics.BATCHES, batch));
+      for (RenderTask task : tasks) {
+        sendTask(task);
+      }
+    });
+  }
+
+  /**
+   * Re-runs a job from the task's first stage as a new attempt. RESUME carries the attempt: workers
+   * then drop any task of an older attempt, and a CANCEL of the job or its batch no longer applies.
+   */
+  public synchronized void retry(RenderTask task) {
+    inTransaction(() -> {
+      String jobId = task.getSpec().getJobId();
+      sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.RESUME, "retry from "
+          + Topics.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
+      sendTask(task);
+    });
+  }
+
+  public synchronized void cancelJob(String jobId, int attempt, String reason) {
+    inTransaction(() -> sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.CANCEL, reason)
+        .setAttempt(attempt).build()));
+  }
+
+  public synchronized void cancelBatch(String batchId, String reason) {
+    inTransaction(() -> sendControl(control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build()));
+  }
+
+  private void sendTask(RenderTask task) {
+    String jobId = task.getSpec().getJobId();
+    String topic = Topics.tasks(task.getRoutingSlip().get(0));
+    send(topic, jobId, MessageSerdes.renderTask().serialize(topic, task));
+    StageEvent queued = StageEvent.newBuilder()
+        .setEventId(UUID.randomUUID().toString())
+        .setJobId(jobId)
+        .setBatchId(task.getSpec().getBatchId())
+        .setTenant(task.getSpec().getTenant())
+        .setStage(task.getRoutingSlip().get(0))
+        .setAttempt(task.getAttempt())
+        .setType(StageEventType.QUEUED)
+        .setTimeMillis(System.currentTimeMillis())
+        .setWorker("gateway")
+        .setSpec(task.getSpec())
+        .build();
+    send(Topics.EVENTS, jobId, MessageSerdes.stageEvent().serialize(Topics.EVENTS, queued));
+  }
+
+  private void sendControl(ControlCommand command) {
+    send(Topics.CONTROL, command.getTargetId(), MessageSerdes.controlCommand().serialize(Topics.CONTROL, command));
+  }
+
+  private static ControlCommand.Builder control(String id, ControlTargetKind kind, ControlAction action,
+      String reason) {
+    return ControlCommand.newBuilder().setTargetId(id).setTargetKind(kind).setAction(action).setReason(reason)
+        .setTimeMillis(System.currentTimeMillis());
+  }
+
+  private void send(String topic, String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topic, key, value));
+  }
+
+  private void inTransaction(Runnable sends) {
+    producer.beginTransaction();
+    try {
+      sends.run();
+      producer.commitTransaction(); // flushes; throws if any send failed
+    } catch (KafkaException e) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailed) {
+        e.addSuppressed(abortFailed);
+      }
+      throw new BusUnavailableException("the pipeline did not accept the request: " + e.getMessage(), e);
+    }
+  }
+
+  private static String defaultInstanceId() {
+    try {
+      return InetAddress.getLocalHost().getHostName() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    } catch (Exception e) {
+      return Long.toString(ManagementFactory.getRuntimeMXBean().getPid());
+    }
+  }
+
+  /** The broker did not take a request: nothing of it was committed, so the client may simply repeat it. */
+  public static final class BusUnavailableException extends RuntimeException {
+    BusUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

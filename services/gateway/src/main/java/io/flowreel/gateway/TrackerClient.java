@@ -1,0 +1,102 @@
+package io.flowreel.gateway;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.tracker.BatchStatus;
+import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.Submission;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tracker service's queries ({@code /tracker/...}), over HTTP. Status lives only in the
+ * tracker; the gateway keeps none of its own.
+ */
+@Singleton
+public class TrackerClient {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final URI base;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+
+  TrackerClient(GatewayConfig config) {
+    this.base = config.tracker().url();
+  }
+
+  /** What the tracker knows of a batch: the submission, the job counts, or both. */
+  public record TrackedBatch(Submission submission, BatchStatus status) {}
+
+  public Optional<JobStatus> job(String jobId) {
+    return get("/tracker/jobs/" + jobId, JSON.constructType(JobStatus.class));
+  }
+
+  public Optional<TrackedBatch> batch(String batchId) {
+    return get("/tracker/batches/" + batchId, JSON.constructType(TrackedBatch.class));
+  }
+
+  public List<JobStatus> batchJobs(String batchId, int from, int limit) {
+    JavaType type = JSON.getTypeFactory().constructCollectionType(List.class, JobStatus.class);
+    return this.<List<JobStatus>>get("/tracker/batches/" + batchId + "/jobs?from=" + from + "&limit=" + limit, type)
+        .orElse(List.of());
+  }
+
+  /** Whether the tracker answers that its stores can be queried. */
+  public boolean ready() {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(base.resolve("/q/health/ready")).timeout(TIMEOUT).GET().build();
+      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  URI base() {
+    return base;
+  }
+
+  private <T> Optional<T> get(String path, JavaType type) {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new TrackerUnavailableException("the tracker at " + base + " did not answer: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrackerUnavailableException("interrupted while asking the tracker", e);
+    }
+    if (response.statusCode() == 404) {
+      return Optional.empty();
+    }
+    if (response.statusCode() != 200) {
+      throw new TrackerUnavailableException("the tracker answered " + response.statusCode() + ": "
+          + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+    try {
+      return Optional.of(JSON.readValue(response.body(), type));
+    } catch (IOException e) {
+      throw new TrackerUnavailableException("cannot read the tracker's answer to " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Status cannot be read right now (tracker down or restoring): a 503 for the client, who may retry. */
+  public static final class TrackerUnavailableException extends RuntimeException {
+    TrackerUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

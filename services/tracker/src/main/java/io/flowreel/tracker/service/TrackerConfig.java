@@ -1,0 +1,39 @@
+package io.flowreel.tracker.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What the tracker service reads from its configuration; each property also comes from the
+ * environment ({@code flowreel.tracker.state-dir} is {@code FLOWREEL_TRACKER_STATE_DIR}).
+ */
+@ConfigMapping(prefix = "flowreel")
+public interface TrackerConfig {
+
+  Kafka kafka();
+
+  Tracker tracker();
+
+  interface Kafka {
+    String bootstrapServers();
+  }
+
+  interface Tracker {
+    /** Kafka Streams application id: the consumer group and the prefix of the internal topics. */
+    @WithDefault("flowreel-tracker")
+    String applicationId();
+
+    /** Where the stores live on disk; rebuilt from the changelog topics when lost. */
+    @WithDefault("${java.io.tmpdir}/flowreel-tracker")
+    Path stateDir();
+
+    /**
+     * How often results are committed and caches flushed: how stale a query may be. Status is read by
+     * people watching a render, so well under a second.
+     */
+    @WithDefault("100ms")
+    Duration commitInterval();
+  }
+}

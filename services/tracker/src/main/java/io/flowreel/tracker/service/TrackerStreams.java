@@ -1,0 +1,80 @@
+package io.flowreel.tracker.service;
+
+import io.flowreel.tracker.BatchStatus;
+import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.TrackerTopology;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.jboss.logging.Logger;
+
+/** The tracker topology running in this process, and its stores for interactive queries. */
+@Singleton
+public class TrackerStreams {
+
+  private static final Logger LOG = Logger.getLogger(TrackerStreams.class);
+
+  private final TrackerConfig config;
+  private KafkaStreams streams;
+
+  TrackerStreams(TrackerConfig config) {
+    this.config = config;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.tracker().applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.tracker().stateDir().toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(config.tracker().commitInterval().toMillis()));
+    // The gateway submits a batch in one transaction: an aborted submission must never show up.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    // Start from the beginning the first time: status is the fold of every event ever sent.
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    streams = new KafkaStreams(TrackerTopology.build(), props);
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("tracker stream thread failed; replacing it", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+          .REPLACE_THREAD;
+    });
+    streams.start();
+    LOG.infof("tracker %s reads %s and %s from %s", config.tracker().applicationId(), TrackerTopology.EVENTS_TOPIC,
+        TrackerTopology.BATCHES_TOPIC, config.kafka().bootstrapServers());
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (streams != null) {
+      streams.close(Duration.ofSeconds(10));
+    }
+  }
+
+  public KafkaStreams.State state() {
+    return streams == null ? KafkaStreams.State.CREATED : streams.state();
+  }
+
+  public ReadOnlyKeyValueStore<String, JobStatus> jobs() {
+    return store(TrackerTopology.JOBS_STORE);
+  }
+
+  public ReadOnlyKeyValueStore<String, BatchStatus> batches() {
+    return store(TrackerTopology.BATCHES_STORE);
+  }
+
+  public ReadOnlyKeyValueStore<String, Submission> submissions() {
+    return store(TrackerTopology.SUBMISSIONS_STORE);
+  }
+
+  private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+    return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+  }
+}
