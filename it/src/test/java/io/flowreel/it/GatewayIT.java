@@ -47,6 +47,8 @@ class GatewayIT {
 
   private static RenderFarm farm;
   private static String api;
+  /** Every exchange, written to target/api-transcript.md: docs/api.md quotes it. */
+  private static final StringBuilder TRANSCRIPT = new StringBuilder("# API transcript of GatewayIT\n");
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -61,7 +63,8 @@ class GatewayIT {
   }
 
   @AfterAll
-  static void stopFarm() {
+  static void stopFarm() throws Exception {
+    Files.writeString(Path.of("target", "api-transcript.md"), TRANSCRIPT);
     if (farm != null) {
       farm.close();
     }
@@ -111,7 +114,7 @@ class GatewayIT {
     assertThat(job.path("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(job.path("progress").asDouble()).isEqualTo(1.0);
     assertThat(job.path("prompt").asText()).isEqualTo(prompts[1]);
-    assertThat(job.path("rewrittenPrompt").asText()).contains(prompts[1]);
+    assertThat(job.path("rewrittenPrompt").asText()).containsIgnoringCase(prompts[1]).isNotEqualTo(prompts[1]);
     assertThat(job.path("spec").path("seed").asLong()).isEqualTo(1);
     assertThat(texts(job.path("stages"), "stage"))
         .containsExactly("REWRITE", "ENCODE", "DENOISE", "DECODE", "UPSAMPLE", "PUBLISH");
@@ -198,7 +201,10 @@ class GatewayIT {
     assertThat(startedInAttempt2).as("earlier stages did not run again")
         .containsExactly(Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
 
-    JsonNode batch = get("/v1/batches/" + created.json().path("batch").path("id").asText()).json();
+    // Batch counts trail job status by the tracker's repartition step (well under a second).
+    String batchPath = "/v1/batches/" + created.json().path("batch").path("id").asText();
+    JsonNode batch = await().atMost(Duration.ofSeconds(10)).until(() -> get(batchPath).json(),
+        b -> b.path("succeeded").asInt() == 1);
     assertThat(batch.path("cancelled").asInt()).isEqualTo(1);
     assertThat(batch.path("succeeded").asInt()).isEqualTo(1);
     assertThat(batch.path("done").asInt()).isEqualTo(2);
@@ -217,6 +223,10 @@ class GatewayIT {
     Reply malformed = post("/v1/batches", "{\"jobs\": [{\"prompt\": \"x\"", "application/json", null);
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.json().path("reason").asText()).isNotBlank();
+
+    Reply wrongType = post("/v1/batches", "a red ball", "text/plain", null);
+    assertThat(wrongType.status()).isEqualTo(415);
+    assertThat(wrongType.json().path("reason").asText()).contains("application/x-ndjson");
 
     Reply unknownPack = post("/v1/batches", "[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "application/json", null);
     assertThat(unknownPack.status()).isEqualTo(400);
@@ -245,7 +255,25 @@ class GatewayIT {
   private static Reply get(String path) throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
         .GET().build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body(), r.headers());
+    return record("GET " + path, null, new Reply(r.statusCode(), r.body(), r.headers()));
+  }
+
+  private static synchronized Reply record(String request, String body, Reply reply) {
+    TRANSCRIPT.append("\n```\n").append(request).append('\n');
+    if (body != null && !body.isEmpty()) {
+      TRANSCRIPT.append('\n').append(body.strip()).append('\n');
+    }
+    TRANSCRIPT.append("```\n\n```\n").append(reply.status()).append('\n');
+    reply.headers().firstValue("Location").ifPresent(l -> TRANSCRIPT.append("Location: ").append(l).append('\n'));
+    reply.headers().firstValue("Idempotent-Replayed")
+        .ifPresent(v -> TRANSCRIPT.append("Idempotent-Replayed: ").append(v).append('\n'));
+    try {
+      TRANSCRIPT.append(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(reply.text())));
+    } catch (Exception e) {
+      TRANSCRIPT.append(reply.text().length() > 400 ? reply.text().substring(0, 400) + " ..." : reply.text());
+    }
+    TRANSCRIPT.append("\n```\n");
+    return reply;
   }
 
   private static Reply post(String path, String body, String contentType, String idempotencyKey) throws Exception {
@@ -256,7 +284,9 @@ class GatewayIT {
       request.header("Idempotency-Key", idempotencyKey);
     }
     HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body(), r.headers());
+    String shown = "POST " + path + "\nContent-Type: " + contentType
+        + (idempotencyKey != null ? "\nIdempotency-Key: " + idempotencyKey : "") + "\nX-Flowreel-Tenant: it-studio";
+    return record(shown, body, new Reply(r.statusCode(), r.body(), r.headers()));
   }
 
   /** Reads a server-sent event stream until the server ends it (bounded by the job timeout). */
@@ -286,7 +316,14 @@ class GatewayIT {
           }
           return events;
         });
-    return read.get(JOB_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    List<Sse> events = read.get(JOB_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    synchronized (GatewayIT.class) {
+      TRANSCRIPT.append("\n```\nGET ").append(path).append("\nAccept: text/event-stream\n```\n\n```\n");
+      events.forEach(e -> TRANSCRIPT.append("event: ").append(e.name()).append("\ndata: ").append(e.data())
+          .append("\n\n"));
+      TRANSCRIPT.append("```\n");
+    }
+    return events;
   }
 
   private static byte[] download(String url) throws Exception {

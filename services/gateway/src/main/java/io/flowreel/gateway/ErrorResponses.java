@@ -2,6 +2,7 @@ package io.flowreel.gateway;
 
 import io.flowreel.submission.BatchProblem;
 import io.flowreel.submission.InvalidBatchException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -21,6 +22,20 @@ public class ErrorResponses {
     String reason = problems.size() == 1 ? "the request was rejected, nothing was submitted: " + problems.get(0)
         : "the request was rejected with " + problems.size() + " problems, nothing was submitted";
     return error(400, reason, problems.size() == 1 ? List.of() : problems);
+  }
+
+  /** JAX-RS's own refusals (unknown path, wrong method, unsupported content type) get a reason too. */
+  @ServerExceptionMapper
+  public Response framework(WebApplicationException e) {
+    int status = e.getResponse().getStatus();
+    String reason = switch (status) {
+      case 415 -> "unsupported Content-Type: send application/json (a batch object or an array of jobs) or "
+          + "application/x-ndjson (one job per line)";
+      case 405 -> "method not allowed on this path; see /q/openapi";
+      case 404 -> "no such resource; the API is under /v1, described at /q/openapi";
+      default -> e.getMessage();
+    };
+    return error(status, reason, List.of());
   }
 
   @ServerExceptionMapper

@@ -38,6 +38,8 @@ public class EventStreams {
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   /** How long to wait for the tracker to fold a terminal event the stream has already seen. */
   private static final Duration TRACKER_CATCH_UP = Duration.ofSeconds(5);
+  /** How often a batch's counts are read again while the tracker catches up with a job's end. */
+  private static final Duration RECOUNT_INTERVAL = Duration.ofMillis(250);
 
   private final EventFeed feed;
   private final TrackerClient tracker;
@@ -109,7 +111,11 @@ public class EventStreams {
     });
   }
 
-  /** Streams one batch: every event of its jobs, and its counts again whenever a job finishes. */
+  /**
+   * Streams one batch: every event of its jobs, and its counts again whenever they change after a
+   * job finished. The counts come from the tracker's batch table, which lags its job table (a
+   * repartition step), so after a job's end they are read again for a few seconds until they move.
+   */
   public void batch(String batchId, Views views, SseEventSink sink, Sse sse) {
     BlockingQueue<StageEvent> queue = new LinkedBlockingQueue<>();
     AutoCloseable subscription = feed.subscribe(batchId, queue::add);
@@ -125,25 +131,39 @@ public class EventStreams {
         if (!send(sink, sse, "batch", first) || first.done() >= first.total()) {
           return;
         }
+        ApiModel.Batch sent = first;
+        long lastWrite = System.nanoTime();
+        long recountUntil = 0;
         while (!sink.isClosed()) {
-          StageEvent event = queue.poll(KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
-          if (event == null) {
+          boolean recounting = System.nanoTime() < recountUntil;
+          StageEvent event = queue.poll(recounting ? RECOUNT_INTERVAL.toMillis() : KEEP_ALIVE.toMillis(),
+              TimeUnit.MILLISECONDS);
+          if (event != null) {
+            if (!send(sink, sse, name(event), ApiModel.Event.of(event))) {
+              return;
+            }
+            lastWrite = System.nanoTime();
+            if (endsJob(event)) {
+              recountUntil = System.nanoTime() + TRACKER_CATCH_UP.toNanos();
+            }
+          }
+          if (System.nanoTime() < recountUntil && queue.isEmpty()) {
+            ApiModel.Batch counts = views.batch(batchId);
+            if (!counts.equals(sent)) {
+              if (!send(sink, sse, "batch", counts)) {
+                return;
+              }
+              sent = counts;
+              lastWrite = System.nanoTime();
+            }
+            if (counts.done() >= counts.total()) {
+              return;
+            }
+          } else if (event == null && System.nanoTime() - lastWrite >= KEEP_ALIVE.toNanos()) {
             if (!keepAlive(sink, sse)) {
               return;
             }
-            continue;
-          }
-          if (!send(sink, sse, name(event), ApiModel.Event.of(event))) {
-            return;
-          }
-          if (endsJob(event)) {
-            // The counts come from the tracker: wait until it has folded this job's end.
-            await(() -> tracker.job(event.getJobId()).orElse(null),
-                j -> j != null && j.attempt() >= event.getAttempt() && j.state().isTerminal());
-            ApiModel.Batch counts = views.batch(batchId);
-            if (!send(sink, sse, "batch", counts) || counts.done() >= counts.total()) {
-              return;
-            }
+            lastWrite = System.nanoTime();
           }
         }
       } catch (InterruptedException e) {

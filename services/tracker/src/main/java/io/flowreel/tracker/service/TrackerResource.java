@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -72,6 +73,8 @@ public class TrackerResource {
         streams.jobs().range(Submission.jobId(id, from), Submission.jobId(id, from + limit - 1))) {
       jobs.forEachRemaining(kv -> page.add(kv.value));
     }
+    // The store is one per events partition and a range visits them one after another: sort the page.
+    page.sort(Comparator.comparing(JobStatus::jobId));
     return page;
   }
 
