@@ -6,6 +6,7 @@ import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.StageStatus;
+import io.flowreel.tracker.StoredArtifact;
 import io.flowreel.tracker.Submission;
 import io.flowreel.tracker.SubmittedSpec;
 import java.time.Instant;
@@ -39,7 +40,7 @@ public final class ApiModel {
       Instant submittedAt,
       Instant updatedAt) {
 
-    static Job of(JobStatus job, Function<io.flowreel.tracker.StoredArtifact, Output> link) {
+    static Job of(JobStatus job, Function<StoredArtifact, Output> link) {
       return new Job(job.jobId(), job.batchId(), job.tenant(), job.state(), job.currentStage(), job.progress(),
           job.attempt(), job.spec() == null ? null : job.spec().prompt(), job.rewrittenPrompt(), job.spec(),
           job.stages().entrySet().stream().map(e -> Stage.of(e.getKey(), e.getValue())).toList(), job.error(),

@@ -1,14 +1,14 @@
 package io.flowreel.gateway;
 
-import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.JobSpec;
+import io.flowreel.messages.RenderTask;
 import io.flowreel.runtime.Pipeline;
 import io.flowreel.submission.AcceptedBatch;
 import io.flowreel.submission.BatchIds;
 import io.flowreel.submission.BatchRequest;
 import io.flowreel.submission.BatchResolver;
 import io.flowreel.submission.PackCatalog;
-import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.Submission;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -96,9 +96,11 @@ public class BatchesResource {
         return Response.ok(submitted(views.batch(batchId), accepted)).header("Idempotent-Replayed", "true").build();
       }
       dispatcher.submit(accepted.submission(), accepted.jobs().stream().map(BatchesResource::firstTask).toList());
-      awaitTracked(batchId);
+      // Answer once the tracker has the batch, so the client's next request (or a repeat of its key) finds it.
+      TrackerClient.await(() -> tracker.batch(batchId).map(b -> b.submission() != null).orElse(false), found -> found,
+          config.gateway().trackerWait());
       return Response.created(URI.create("/v1/batches/" + batchId))
-          .entity(submitted(ApiModel.Batch.of(batchId, io.flowreel.tracker.Submission.of(accepted.submission()),
+          .entity(submitted(ApiModel.Batch.of(batchId, Submission.of(accepted.submission()),
               null), accepted))
           .build();
     } finally {
@@ -164,19 +166,4 @@ public class BatchesResource {
     return new ApiModel.Submitted(batch, accepted.jobs().stream().map(JobSpec::getJobId).toList());
   }
 
-  /** Waits (bounded) until the tracker has the batch, so the client's next request finds it. */
-  private void awaitTracked(String batchId) {
-    long deadline = System.nanoTime() + config.gateway().trackerWait().toNanos();
-    while (System.nanoTime() < deadline) {
-      if (tracker.batch(batchId).map(b -> b.submission() != null).orElse(false)) {
-        return;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
 }

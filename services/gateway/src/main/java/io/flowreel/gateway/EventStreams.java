@@ -20,8 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -93,8 +91,8 @@ public class EventStreams {
           }
           if (endsJob(event)) {
             int finished = attempt;
-            JobStatus last = await(() -> tracker.job(jobId).orElse(null),
-                j -> j != null && j.attempt() >= finished && j.state().isTerminal());
+            JobStatus last = TrackerClient.await(() -> tracker.job(jobId).orElse(null),
+                j -> j != null && j.attempt() >= finished && j.state().isTerminal(), TRACKER_CATCH_UP);
             if (last != null) {
               send(sink, sse, "status", views.job(last));
             }
@@ -207,16 +205,6 @@ public class EventStreams {
     } catch (Exception e) {
       return false;
     }
-  }
-
-  private static <T> T await(Supplier<T> read, Predicate<T> done) throws InterruptedException {
-    long deadline = System.nanoTime() + TRACKER_CATCH_UP.toNanos();
-    T value = read.get();
-    while (!done.test(value) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      value = read.get();
-    }
-    return value;
   }
 
   private static void close(AutoCloseable subscription) {

@@ -79,8 +79,9 @@ public class JobsResource {
     JobStatus job = views.jobStatus(id);
     RenderTask task = RetryPlan.of(job, stage);
     dispatcher.retry(task);
-    JobStatus queued = awaitAttempt(id, task.getAttempt());
-    return Response.accepted(views.job(queued != null ? queued : job)).build();
+    JobStatus queued = TrackerClient.await(() -> tracker.job(id).orElse(job),
+        j -> j.attempt() >= task.getAttempt(), RETRY_VISIBLE);
+    return Response.accepted(views.job(queued)).build();
   }
 
   @GET
@@ -125,21 +126,4 @@ public class JobsResource {
     return node.get("from").asText();
   }
 
-  /** The tracker's view of the retried job once it shows the new attempt (bounded wait), or null. */
-  private JobStatus awaitAttempt(String id, int attempt) {
-    long deadline = System.nanoTime() + RETRY_VISIBLE.toNanos();
-    while (System.nanoTime() < deadline) {
-      JobStatus job = tracker.job(id).orElse(null);
-      if (job != null && job.attempt() >= attempt) {
-        return job;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return null;
-      }
-    }
-    return null;
-  }
 }

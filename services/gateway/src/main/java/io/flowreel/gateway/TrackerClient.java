@@ -15,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The tracker service's queries ({@code /tracker/...}), over HTTP. Status lives only in the
@@ -49,6 +51,26 @@ public class TrackerClient {
     JavaType type = JSON.getTypeFactory().constructCollectionType(List.class, JobStatus.class);
     return this.<List<JobStatus>>get("/tracker/batches/" + batchId + "/jobs?from=" + from + "&limit=" + limit, type)
         .orElse(List.of());
+  }
+
+  /**
+   * Reads {@code read} until {@code done} holds or {@code timeout} passes, and returns the last
+   * value read. The tracker folds a change a few hundred milliseconds after it was sent; callers that
+   * just sent one wait here, bounded, so that their answer already shows it.
+   */
+  public static <T> T await(Supplier<T> read, Predicate<T> done, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    T value = read.get();
+    while (!done.test(value) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return value;
+      }
+      value = read.get();
+    }
+    return value;
   }
 
   /** Whether the tracker answers that its stores can be queried. */

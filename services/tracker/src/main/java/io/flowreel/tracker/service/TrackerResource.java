@@ -3,6 +3,7 @@ package io.flowreel.tracker.service;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
+import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -66,7 +67,7 @@ public class TrackerResource {
   public List<JobStatus> batchJobs(@PathParam("id") String id, @QueryParam("from") @DefaultValue("0") int from,
       @QueryParam("limit") @DefaultValue("100") int limit) {
     if (from < 0 || limit < 1 || limit > MAX_PAGE) {
-      throw new jakarta.ws.rs.BadRequestException("from must be 0 or more and limit 1.." + MAX_PAGE);
+      throw new BadRequestException("from must be 0 or more and limit 1.." + MAX_PAGE);
     }
     List<JobStatus> page = new ArrayList<>();
     try (KeyValueIterator<String, JobStatus> jobs =

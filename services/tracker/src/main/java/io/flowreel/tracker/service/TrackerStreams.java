@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
@@ -44,8 +45,7 @@ public class TrackerStreams {
     streams = new KafkaStreams(TrackerTopology.build(), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("tracker stream thread failed; replacing it", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-          .REPLACE_THREAD;
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
     LOG.infof("tracker %s reads %s and %s from %s", config.tracker().applicationId(), TrackerTopology.EVENTS_TOPIC,
