@@ -5,8 +5,11 @@ import picocli.CommandLine.Command;
 
 /** {@code ./flowreel}: the entry point for studios and operators. */
 @Command(name = "flowreel", mixinStandardHelpOptions = true, version = "flowreel 0.1.0",
-    description = "Render text-to-video clips with Flowreel.",
-    subcommands = {RenderCommand.class})
+    description = {"Render text-to-video clips with Flowreel.",
+        "render: one command, everything started for the run. up: keep the farm running; then submit, status, "
+            + "cancel and retry talk to its gateway."},
+    subcommands = {RenderCommand.class, UpCommand.class, SubmitCommand.class, StatusCommand.class,
+        CancelCommand.class, RetryCommand.class})
 public final class FlowreelCli {
 
   public static void main(String[] args) {

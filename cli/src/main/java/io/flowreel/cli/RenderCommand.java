@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.infra.FlowreelHome;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackException;
 import io.flowreel.render.InvalidRenderException;
@@ -42,7 +43,8 @@ final class RenderCommand implements Callable<Integer> {
   @Spec CommandSpec command;
 
   @Option(names = "--local", description = "Run every stage in this process, without Kafka or S3. Without it "
-      + "a real Kafka broker and S3 server are started for the run and every stage works through them.")
+      + "a real Kafka broker, an S3 server and every service (six stages, tracker, gateway) are started for the run "
+      + "and the jobs go through the gateway.")
   boolean local;
 
   @Option(names = "--prompt", description = "A prompt to render; repeat for several clips.")
@@ -55,8 +57,7 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
   Path out;
 
-  @Option(names = "--pack", paramLabel = "DIR", description = "Model pack folder (default: the tiny pack, ${DEFAULT-VALUE}).",
-      defaultValue = "${sys:flowreel.home:-.}/models/tiny")
+  @Option(names = "--pack", paramLabel = "DIR", description = "Model pack folder (default: the checkout's tiny pack, models/tiny).")
   Path pack;
 
   @Option(names = "--width", defaultValue = "256", description = "Final width in pixels (default ${DEFAULT-VALUE}).")
@@ -110,6 +111,9 @@ final class RenderCommand implements Callable<Integer> {
     List<RenderSpec> jobs = jobs();
     ModelPack modelPack;
     try {
+      if (pack == null) {
+        pack = FlowreelHome.locate().resolve("models").resolve("tiny");
+      }
       modelPack = ModelPack.load(pack);
     } catch (PackException e) {
       err.println("flowreel render: " + e.getMessage());
@@ -139,8 +143,9 @@ final class RenderCommand implements Callable<Integer> {
     ProgressDisplay progress = new ProgressDisplay(err, System.console() != null);
     try {
       if (!local) {
-        Path state = Path.of(System.getProperty("flowreel.home", ".")).resolve(".flowreel");
-        int failed = new EmbeddedRenderer(modelPack, state, err).render(jobs, out, progress, interrupted::get);
+        Path home = FlowreelHome.locate();
+        int failed = new EmbeddedRenderer(home, GatewayOptions.stateDir(), err)
+            .render(jobs, pack, modelPack.name(), out, progress, interrupted::get);
         return failed == 0 ? 0 : 1;
       }
       TiledDecoder.Options decoding;

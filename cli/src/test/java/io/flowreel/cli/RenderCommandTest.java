@@ -73,11 +73,14 @@ class RenderCommandTest {
   }
 
   @Test
-  void withoutLocalItRendersThroughARealBrokerAndS3Server() throws Exception {
+  void withoutLocalItRendersThroughTheGatewayAndEveryServiceAndLeavesNothingRunning() throws Exception {
     int code = run("render", "--pack", PACK, "--prompt", "a green square", "--out", out.toString(), "--width", "64",
         "--height", "64", "--frames", "5", "--steps", "3", "--seed", "4");
     assertThat(code).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("starting Kafka broker and S3 server").contains("a-green-square-s4: done in");
+    assertThat(err.toString()).contains("starting Kafka broker, S3 server and 8 services")
+        .contains("a-green-square-s4: done in");
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive))
+        .as("no broker, S3 server or service left running").isEmpty();
     Mp4Reader.VideoInfo info = Mp4Reader.probe(out.resolve("a-green-square-s4.mp4"));
     assertThat(info.frames()).isEqualTo(5);
     assertThat(info.width()).isEqualTo(64);

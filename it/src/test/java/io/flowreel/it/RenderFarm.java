@@ -1,11 +1,8 @@
 package io.flowreel.it;
 
-import io.flowreel.infra.BucketSetup;
 import io.flowreel.infra.FlowreelHome;
-import io.flowreel.infra.KafkaBroker;
-import io.flowreel.infra.S3Server;
-import io.flowreel.infra.TopicCatalog;
-import io.flowreel.infra.TopicSetup;
+import io.flowreel.infra.LocalStack;
+import io.flowreel.infra.ServiceProcess;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.ControlTargetKind;
@@ -50,97 +47,67 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The whole farm as operators run it: a Kafka broker, an S3 server and every stage service in its
- * own process, plus what a test needs to drive it (put tasks and control commands on topics, read
- * events and dead letters, read the buckets).
+ * The whole farm as operators run it ({@link LocalStack}: a Kafka broker, an S3 server and every
+ * service in its own process), plus what a test needs to drive it (put tasks and control commands
+ * on topics, read events and dead letters, read the buckets).
  */
 final class RenderFarm implements AutoCloseable {
 
-  static final String WORK_BUCKET = "flowreel-work";
-  static final String OUTPUT_BUCKET = "flowreel-output";
+  static final String WORK_BUCKET = LocalStack.WORK_BUCKET;
+  static final String OUTPUT_BUCKET = LocalStack.OUTPUT_BUCKET;
   /** How long a delivered task stays locked to its worker without renewal: a killed worker's task comes back after this. */
   static final Duration LOCK_DURATION = Duration.ofSeconds(5);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+  private static final Map<String, String> TEST_ENV = Map.of(
+      "FLOWREEL_LOCK_RENEWAL", "1s",
+      // Every denoising step reports progress, so a test can count the steps run after a cancel.
+      "FLOWREEL_PROGRESS_INTERVAL", "0s",
+      "FLOWREEL_CHECKPOINT_EVERY", "5",
+      "FLOWREEL_RETRY_BASE", "200ms",
+      "FLOWREEL_RETRY_CAP", "1s");
 
   /** Service folder under services/ for each stage. */
   static final Map<Stage, String> SERVICES = servicesByStage();
 
   private final Path repo;
-  private final Path logDir;
-  private final KafkaBroker broker;
-  private final S3Server s3;
-  private final Map<String, String> env;
-  private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
+  private final LocalStack stack;
   private final KafkaProducer<String, byte[]> producer;
   private final MinioClient storage;
   private final TopicLog events;
-  private ServiceProcess gateway;
 
   private RenderFarm(Path dir) throws Exception {
     repo = FlowreelHome.locate();
-    logDir = dir.resolve("logs");
-    broker = KafkaBroker.start(dir.resolve("kafka"));
-    s3 = S3Server.start(dir.resolve("s3"));
-    TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
-    BucketSetup.ensure(s3.endpoint(), s3.accessKey(), s3.secretKey(), WORK_BUCKET, OUTPUT_BUCKET);
+    stack = LocalStack.startServers(repo, dir);
     shortenLocks();
-    env = Map.ofEntries(
-        Map.entry("FLOWREEL_HOME", repo.toString()),
-        Map.entry("FLOWREEL_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
-        Map.entry("FLOWREEL_S3_ENDPOINT", s3.endpoint()),
-        Map.entry("FLOWREEL_S3_ACCESS_KEY", s3.accessKey()),
-        Map.entry("FLOWREEL_S3_SECRET_KEY", s3.secretKey()),
-        Map.entry("FLOWREEL_BUCKETS_WORK", WORK_BUCKET),
-        Map.entry("FLOWREEL_BUCKETS_OUTPUT", OUTPUT_BUCKET),
-        Map.entry("FLOWREEL_LOCK_RENEWAL", "1s"),
-        // Every denoising step reports progress, so a test can count the steps run after a cancel.
-        Map.entry("FLOWREEL_PROGRESS_INTERVAL", "0s"),
-        Map.entry("FLOWREEL_CHECKPOINT_EVERY", "5"),
-        Map.entry("FLOWREEL_RETRY_BASE", "200ms"),
-        Map.entry("FLOWREEL_RETRY_CAP", "1s"));
-    producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all"),
+    producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers(), "acks", "all"),
         new StringSerializer(), new ByteArraySerializer());
-    storage = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
-        .region("us-east-1").build();
-    events = new TopicLog(broker.bootstrapServers(), Topics.EVENTS);
+    storage = MinioClient.builder().endpoint(stack.s3().endpoint())
+        .credentials(stack.s3().accessKey(), stack.s3().secretKey()).region("us-east-1").build();
+    events = new TopicLog(stack.bootstrapServers(), Topics.EVENTS);
   }
 
-  /**
-   * Starts the infrastructure and {@code instances} processes per stage (all at once: they start
-   * in parallel) and returns when every one is ready.
-   */
   static RenderFarm start(Path dir, Map<Stage, Integer> instances) throws Exception {
     return start(dir, instances, false);
   }
 
   /**
-   * As {@link #start(Path, Map)}; with {@code withApi} also the tracker and the gateway, whose
-   * address is then {@link #gatewayUrl()}.
+   * Starts the infrastructure and {@code instances} processes per stage, with {@code withApi} also
+   * the tracker and the gateway (all at once: they start in parallel), and returns when every one
+   * is ready.
    */
   static RenderFarm start(Path dir, Map<Stage, Integer> instances, boolean withApi) throws Exception {
     long t0 = System.nanoTime();
     RenderFarm farm = new RenderFarm(dir);
     long servers = System.nanoTime();
     try {
-      List<ServiceProcess> started = new ArrayList<>();
+      Map<String, Integer> plan = new LinkedHashMap<>();
+      instances.forEach((stage, n) -> plan.put(SERVICES.get(stage), n));
       if (withApi) {
-        Map<String, String> trackerEnv = new LinkedHashMap<>(farm.env);
-        trackerEnv.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state").toString());
-        ServiceProcess tracker = farm.launch("tracker", "tracker-1", trackerEnv);
-        Map<String, String> gatewayEnv = new LinkedHashMap<>(farm.env);
-        gatewayEnv.put("FLOWREEL_TRACKER_URL", tracker.baseUrl());
-        farm.gateway = farm.launch("gateway", "gateway-1", gatewayEnv);
-        started.add(tracker);
-        started.add(farm.gateway);
+        plan.put(LocalStack.TRACKER, 1);
+        plan.put(LocalStack.GATEWAY, 1);
       }
-      instances.forEach((stage, n) -> {
-        for (int i = 1; i <= n; i++) {
-          started.add(farm.launch(stage, SERVICES.get(stage) + "-" + i));
-        }
-      });
-      for (ServiceProcess service : started) {
-        service.awaitReady(READY_TIMEOUT);
-      }
+      List<ServiceProcess> started = farm.stack.startServices(
+          new LocalStack.Plan(plan, 0, TEST_ENV, ServiceProcess.SMALL_JVM, READY_TIMEOUT));
       System.out.printf("farm ready in %.1f s: broker and S3 %.1f s, %d services %.1f s%n", seconds(t0),
           (servers - t0) / 1e9, started.size(), seconds(servers));
       return farm;
@@ -150,30 +117,12 @@ final class RenderFarm implements AutoCloseable {
     }
   }
 
-  private ServiceProcess launch(Stage stage, String workerId) {
-    return launch(SERVICES.get(stage), workerId, env);
-  }
-
-  private ServiceProcess launch(String serviceName, String workerId, Map<String, String> serviceEnv) {
-    ServiceProcess service = ServiceProcess.start(repo, serviceName, workerId, serviceEnv, logDir);
-    services.add(service);
-    return service;
-  }
-
-  /** The gateway's base address, e.g. {@code http://127.0.0.1:41234}; only in a farm started with the API. */
-  String gatewayUrl() {
-    if (gateway == null) {
-      throw new IllegalStateException("this farm was started without the tracker and gateway");
-    }
-    return gateway.baseUrl();
-  }
-
   /**
    * A short lock makes a killed worker's task come back in seconds instead of the default 30 s;
    * the services renew theirs every second (FLOWREEL_LOCK_RENEWAL), so a live task keeps its lock.
    */
   private void shortenLocks() throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
       Map<ConfigResource, Collection<AlterConfigOp>> configs = new LinkedHashMap<>();
       for (Stage stage : SERVICES.keySet()) {
         configs.put(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(stage)), List.of(
@@ -184,17 +133,23 @@ final class RenderFarm implements AutoCloseable {
     }
   }
 
+  /** The gateway's base address; only in a farm started with the API. */
+  String gatewayUrl() {
+    return stack.gatewayUrl();
+  }
+
   Path repo() {
     return repo;
   }
 
   ServiceProcess worker(String workerId) {
-    return services.stream().filter(s -> s.workerId().equals(workerId)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no service process " + workerId + " in " + services));
+    return stack.services().stream().filter(s -> s.instanceId().equals(workerId)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no service process " + workerId + " in "
+            + stack.services()));
   }
 
   List<ServiceProcess> running(Stage stage) {
-    return services.stream().filter(s -> s.service().equals(SERVICES.get(stage)) && s.isAlive()).toList();
+    return stack.services().stream().filter(s -> s.service().equals(SERVICES.get(stage)) && s.isAlive()).toList();
   }
 
   /** Puts a task on {@code stage}'s topic, as the previous stage (or the gateway) would. */
@@ -234,7 +189,7 @@ final class RenderFarm implements AutoCloseable {
   /** Everything on a topic so far, read without a group. */
   private List<ConsumerRecord<String, byte[]>> read(String topic) {
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-        Map.of("bootstrap.servers", broker.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map.of("bootstrap.servers", stack.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);
@@ -269,18 +224,9 @@ final class RenderFarm implements AutoCloseable {
     return keys;
   }
 
-  /** Stops every service (SIGTERM, in parallel), then the servers. Safe to call on a half-started farm. */
+  /** Stops every service, then the servers. Safe to call on a half-started farm. */
   @Override
   public void close() {
-    List<Thread> stopping = new ArrayList<>();
-    for (ServiceProcess service : services) {
-      Thread t = new Thread(service::close, "stop-" + service.workerId());
-      t.start();
-      stopping.add(t);
-    }
-    for (Thread t : stopping) {
-      joinUninterruptibly(t);
-    }
     events.close();
     producer.close(Duration.ofSeconds(5));
     try {
@@ -288,27 +234,11 @@ final class RenderFarm implements AutoCloseable {
     } catch (Exception e) {
       // only its idle connections
     }
-    s3.close();
-    broker.close();
+    stack.close();
   }
 
   static double seconds(long sinceNanos) {
     return (System.nanoTime() - sinceNanos) / 1e9;
-  }
-
-  private static void joinUninterruptibly(Thread t) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true; // every service must be stopped before the servers go
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static Map<Stage, String> servicesByStage() {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.infra.ServiceProcess;
 import io.flowreel.media.Mp4Reader;
 import io.flowreel.media.RgbFrame;
 import io.flowreel.messages.ArtifactFormat;
@@ -129,14 +130,14 @@ class StagesOnTheBusIT {
     await().atMost(JOB_TIMEOUT).until(() -> !events(job, Stage.PUBLISH, StageEventType.SUCCEEDED).isEmpty());
 
     List<StageEvent> started = events(job, Stage.DENOISE, StageEventType.STARTED);
-    assertThat(started).extracting(StageEvent::getWorker).hasSize(2).first().isEqualTo(victim.workerId());
+    assertThat(started).extracting(StageEvent::getWorker).hasSize(2).first().isEqualTo(victim.instanceId());
     String survivor = started.get(1).getWorker();
-    assertThat(survivor).isNotEqualTo(victim.workerId());
+    assertThat(survivor).isNotEqualTo(victim.instanceId());
     StageEvent resumedAt = events(job, Stage.DENOISE, StageEventType.PROGRESS).stream()
         .filter(e -> e.getWorker().equals(survivor)).findFirst().orElseThrow();
     assertThat(resumedAt.getStep()).as("first step reported after the takeover").isGreaterThanOrEqualTo(5);
     System.out.printf("kill -9 of %s at step %d: %s started the task %d ms later, resumed at step %d; "
-        + "published %d ms after the kill%n", victim.workerId(), progress.getStep(), survivor,
+        + "published %d ms after the kill%n", victim.instanceId(), progress.getStep(), survivor,
         started.get(1).getTimeMillis() - killedAt, resumedAt.getStep(),
         events(job, Stage.PUBLISH, StageEventType.SUCCEEDED).get(0).getTimeMillis() - killedAt);
     assertThat(events(job, Stage.DENOISE, StageEventType.SUCCEEDED)).extracting(StageEvent::getWorker)

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -54,8 +55,19 @@ final class ChildProcess {
   static ChildProcess start(String name, String module, List<String> jvmOptions, String mainClass, List<String> args,
       Path log, boolean record) {
     Path target = FlowreelHome.serverTarget(module);
-    String classpath = LauncherJar.in(target) + File.pathSeparator + FlowreelHome.serverClasspath(module);
-    Path archive = target.resolve(module + "-" + hash(classpath, jvmOptions) + ".jsa");
+    return start(name, target, module, FlowreelHome.serverClasspath(module), jvmOptions, mainClass, args, Map.of(),
+        log, record);
+  }
+
+  /**
+   * Starts {@code mainClass} from {@code classpath} with {@code env} added to this JVM's environment; class data
+   * sharing archives named {@code <archiveName>-<hash>.jsa} live in {@code archiveDir}.
+   */
+  static ChildProcess start(String name, Path archiveDir, String archiveName, String classpath,
+      List<String> jvmOptions, String mainClass, List<String> args, Map<String, String> env, Path log,
+      boolean record) {
+    String fullClasspath = LauncherJar.in(archiveDir) + File.pathSeparator + classpath;
+    Path archive = archiveDir.resolve(archiveName + "-" + hash(fullClasspath, jvmOptions) + ".jsa");
     Path recording = null;
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -63,22 +75,23 @@ final class ChildProcess {
     if (Files.isRegularFile(archive)) {
       command.add("-XX:SharedArchiveFile=" + archive);
     } else if (record) {
-      recording = target.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
+      recording = archiveDir.resolve(archive.getFileName() + "." + UUID.randomUUID() + ".tmp");
       command.add("-XX:ArchiveClassesAtExit=" + recording);
       command.add("-Xlog:cds=off"); // recording warns about every class it cannot archive; none of it matters
       command.add("-Xlog:cds+dynamic=off");
     }
     command.add("-cp");
-    command.add(classpath);
+    command.add(fullClasspath);
     command.add(ExitWithParent.class.getName());
     command.add(mainClass);
     command.addAll(args);
     try {
       Files.createDirectories(log.getParent());
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(env);
       // Standard input stays an open pipe that nobody writes to: ExitWithParent watches it.
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(Redirect.appendTo(log.toFile())).start();
-      return new ChildProcess(name, process, log, archive, recording);
+      return new ChildProcess(name, builder.start(), log, archive, recording);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the " + name + " (" + command.get(0) + ")", e);
     }

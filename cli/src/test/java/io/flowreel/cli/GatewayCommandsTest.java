@@ -1,0 +1,164 @@
+package io.flowreel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flowreel.media.Mp4Reader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The operator's commands against a real farm: {@code flowreel up} in its own process (as a
+ * person runs it in a terminal), then {@code submit}, {@code status}, {@code cancel} and
+ * {@code retry} talking to its gateway, then SIGTERM (what Ctrl-C sends) and nothing left running.
+ */
+class GatewayCommandsTest {
+
+  private static final Duration UP_TIMEOUT = Duration.ofMinutes(5);
+  private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 3";
+
+  @TempDir static Path dir;
+
+  private static Process up;
+  private static List<ProcessHandle> stack;
+  private static String gateway;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void startUp() throws Exception {
+    Path args = dir.resolve("java.args");
+    Files.writeString(args, "-cp " + System.getProperty("java.class.path") + "\n");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    up = new ProcessBuilder(java, "-Dflowreel.home=" + System.getProperty("flowreel.repo"),
+        "-Dflowreel.state=" + dir.resolve("state"), "@" + args,
+        FlowreelCli.class.getName(), "up", "--port", "0").redirectErrorStream(true).start();
+    BufferedReader lines = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    CompletableFuture<String> address = CompletableFuture.supplyAsync(() -> {
+      Pattern ready = Pattern.compile("Flowreel is up in [0-9.]+ s: gateway (\\S+) ");
+      try {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          seen.append(line).append('\n');
+          Matcher m = ready.matcher(line);
+          if (m.find()) {
+            return m.group(1);
+          }
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      throw new IllegalStateException("flowreel up ended before it was up:\n" + seen);
+    });
+    gateway = address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    stack = up.descendants().toList();
+    // Keep draining its output so that it never blocks on a full pipe.
+    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "up-output");
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  @AfterAll
+  static void stopUp() throws Exception {
+    if (up == null) {
+      return;
+    }
+    up.destroy(); // SIGTERM, as Ctrl-C's shutdown does
+    assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("flowreel up stopped").isTrue();
+    assertThat(stack).as("the broker, the S3 server and eight services").hasSizeGreaterThanOrEqualTo(10);
+    await().atMost(Duration.ofSeconds(30)).until(() -> stack.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(dir.resolve("state").resolve("gateway")).doesNotExist();
+    try (var left = Files.list(dir.resolve("state"))) {
+      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("up-"))).isEmpty();
+    }
+  }
+
+  private int run(String... args) {
+    CommandLine cli = FlowreelCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    String[] withGateway = new String[args.length + 2];
+    System.arraycopy(args, 0, withGateway, 0, args.length);
+    withGateway[args.length] = "--gateway";
+    withGateway[args.length + 1] = gateway;
+    return cli.execute(withGateway);
+  }
+
+  @Test
+  void upWroteWhereItsGatewayIs() throws Exception {
+    assertThat(Files.readString(dir.resolve("state").resolve("gateway")).trim()).isEqualTo(gateway);
+  }
+
+  @Test
+  void submitWaitsAndDownloadsThenStatusAndRetryFollowTheJob() throws Exception {
+    Path jobs = dir.resolve("jobs.jsonl");
+    Files.writeString(jobs, "{\"defaults\": {" + SMALL + "}}\n{\"prompt\": \"a red ball\", \"seed\": 1}\n"
+        + "{\"prompt\": \"a blue box\", \"seed\": 2}\n");
+    Path clips = dir.resolve("clips");
+
+    int code = run("submit", jobs.toString(), "--wait", "--out", clips.toString());
+
+    assertThat(code).as(out + "\n" + err).isZero();
+    Matcher batch = Pattern.compile("batch (b-[0-9a-f]{24}): 2 jobs").matcher(out.toString());
+    assertThat(batch.find()).as(out.toString()).isTrue();
+    String batchId = batch.group(1);
+    assertThat(out.toString()).contains("2 of 2 succeeded");
+    String job = batchId + "-000001";
+    assertThat(Mp4Reader.probe(clips.resolve(job + ".mp4")).frames()).isEqualTo(5);
+    assertThat(clips.resolve(job + ".png")).exists();
+    assertThat(clips.resolve(job + ".json")).exists();
+
+    out.getBuffer().setLength(0);
+    assertThat(run("status", batchId)).isZero();
+    assertThat(out.toString()).contains("2 jobs").contains("2 succeeded").contains(job + "  SUCCEEDED");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("retry", job, "--from", "decode")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("attempt 2");
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      out.getBuffer().setLength(0);
+      return run("status", job) == 0 && out.toString().contains("SUCCEEDED") && out.toString().contains("attempt 2");
+    });
+    assertThat(out.toString()).contains("DENOISE  attempt 1").contains("DECODE   attempt 2")
+        .contains("video: http");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("cancel", job)).isEqualTo(2);
+    assertThat(err.toString()).contains("already finished");
+  }
+
+  @Test
+  void aBatchCanBeCancelledAndUnknownIdsAreRefused() throws Exception {
+    Path jobs = dir.resolve("long.json");
+    Files.writeString(jobs, "[{\"prompt\": \"a long one\", \"width\": 512, \"height\": 512, \"frames\": 17, "
+        + "\"steps\": 200}]");
+    assertThat(run("submit", jobs.toString())).as(err.toString()).isZero();
+    Matcher batch = Pattern.compile("batch (b-[0-9a-f]{24})").matcher(out.toString());
+    assertThat(batch.find()).isTrue();
+
+    assertThat(run("cancel", batch.group(1))).as(err.toString()).isZero();
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      out.getBuffer().setLength(0);
+      return run("status", batch.group(1)) == 0 && out.toString().contains("1 cancelled");
+    });
+
+    assertThat(run("status", "b-000000000000000000000000")).isEqualTo(2);
+    assertThat(err.toString()).contains("no batch");
+  }
+}

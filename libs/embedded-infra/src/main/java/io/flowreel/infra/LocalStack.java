@@ -1,0 +1,197 @@
+package io.flowreel.infra;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The whole farm on one machine, as operators run it: a Kafka broker and an S3 server (child JVMs
+ * from Maven artifacts, no Docker), the topics of {@code infra/topics.yaml}, both buckets, and
+ * every service as its own process from its fast-jar: the six stages, the tracker and the gateway.
+ * Used by {@code flowreel render} and {@code flowreel up}, and by the integration tests.
+ *
+ * <p>Two steps, so that a caller can configure the broker (share-group settings, say) before any
+ * worker joins: {@link #startServers} then {@link #startServices}.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  public static final String WORK_BUCKET = "flowreel-work";
+  public static final String OUTPUT_BUCKET = "flowreel-output";
+  /** The stage services in pipeline order (folders under services/). */
+  public static final List<String> STAGE_SERVICES =
+      List.of("prompt-rewriter", "text-encoder", "denoiser", "decoder", "upsampler", "publisher");
+  public static final String TRACKER = "tracker";
+  public static final String GATEWAY = "gateway";
+  /** Every service folder, in the order they are started. */
+  public static final List<String> ALL_SERVICES = allServices();
+
+  private final Path home;
+  private final Path dir;
+  private final KafkaBroker broker;
+  private final S3Server s3;
+  private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
+  private volatile ServiceProcess gateway;
+
+  private LocalStack(Path home, Path dir, KafkaBroker broker, S3Server s3) {
+    this.home = home;
+    this.dir = dir;
+    this.broker = broker;
+    this.s3 = s3;
+  }
+
+  /**
+   * What to start: how many instances of each service (0 or absent: none), the gateway's HTTP port
+   * (0: a free one), environment added to every service, JVM options.
+   */
+  public record Plan(Map<String, Integer> instances, int gatewayPort, Map<String, String> env,
+      List<String> jvmOptions, Duration readyTimeout) {
+
+    /** One instance of every service, the gateway on {@code gatewayPort}. */
+    public static Plan everything(int gatewayPort) {
+      Map<String, Integer> one = new LinkedHashMap<>();
+      ALL_SERVICES.forEach(s -> one.put(s, 1));
+      return new Plan(one, gatewayPort, Map.of(), ServiceProcess.SMALL_JVM, Duration.ofMinutes(3));
+    }
+  }
+
+  /** Starts the broker and the S3 server under {@code dir}, creates the topics and the buckets. */
+  public static LocalStack startServers(Path home, Path dir) {
+    KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"));
+    try {
+      S3Server s3 = S3Server.start(dir.resolve("s3"));
+      LocalStack stack = new LocalStack(home, dir, broker, s3);
+      try {
+        TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+        BucketSetup.ensure(s3.endpoint(), s3.accessKey(), s3.secretKey(), WORK_BUCKET, OUTPUT_BUCKET);
+        return stack;
+      } catch (RuntimeException | Error e) {
+        stack.close();
+        throw e;
+      }
+    } catch (RuntimeException | Error e) {
+      broker.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the services of {@code plan} all at once (they start in parallel) and returns when every
+   * one is ready. The tracker starts before the gateway, which is given its address.
+   */
+  public List<ServiceProcess> startServices(Plan plan) {
+    List<ServiceProcess> started = new ArrayList<>();
+    String trackerUrl = null;
+    for (String service : ALL_SERVICES) {
+      int count = plan.instances().getOrDefault(service, 0);
+      for (int i = 1; i <= count; i++) {
+        Map<String, String> env = new LinkedHashMap<>(environment());
+        env.putAll(plan.env());
+        int port = 0;
+        if (service.equals(TRACKER)) {
+          env.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state-" + i).toString());
+        } else if (service.equals(GATEWAY)) {
+          if (trackerUrl == null) {
+            throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
+          }
+          env.put("FLOWREEL_TRACKER_URL", trackerUrl);
+          port = i == 1 ? plan.gatewayPort() : 0;
+        }
+        ServiceProcess process = ServiceProcess.start(home, service, service + "-" + i, port, env,
+            dir.resolve("logs"), plan.jvmOptions());
+        services.add(process);
+        started.add(process);
+        if (service.equals(TRACKER) && trackerUrl == null) {
+          trackerUrl = process.baseUrl();
+        }
+        if (service.equals(GATEWAY) && gateway == null) {
+          gateway = process;
+        }
+      }
+    }
+    for (ServiceProcess process : started) {
+      process.awaitReady(plan.readyTimeout());
+    }
+    return started;
+  }
+
+  /** What every service is configured with: where the broker, storage and the model packs are. */
+  public Map<String, String> environment() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("FLOWREEL_HOME", home.toString());
+    env.put("FLOWREEL_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+    env.put("FLOWREEL_S3_ENDPOINT", s3.endpoint());
+    env.put("FLOWREEL_S3_ACCESS_KEY", s3.accessKey());
+    env.put("FLOWREEL_S3_SECRET_KEY", s3.secretKey());
+    env.put("FLOWREEL_BUCKETS_WORK", WORK_BUCKET);
+    env.put("FLOWREEL_BUCKETS_OUTPUT", OUTPUT_BUCKET);
+    return env;
+  }
+
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  public S3Server s3() {
+    return s3;
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  /** The gateway's base address, e.g. {@code http://127.0.0.1:8080}. */
+  public String gatewayUrl() {
+    if (gateway == null) {
+      throw new IllegalStateException("no gateway was started");
+    }
+    return gateway.baseUrl();
+  }
+
+  public List<ServiceProcess> services() {
+    return List.copyOf(services);
+  }
+
+  /** Process ids of the broker, the S3 server and every service, for measuring the stack. */
+  public List<Long> pids() {
+    List<Long> pids = new ArrayList<>(List.of(broker.pid(), s3.pid()));
+    services.forEach(s -> pids.add(s.pid()));
+    return pids;
+  }
+
+  /** Stops every service (SIGTERM, in parallel), then the servers. Safe on a half-started stack. */
+  @Override
+  public void close() {
+    List<Thread> stopping = new ArrayList<>();
+    for (ServiceProcess service : services) {
+      Thread t = new Thread(service::close, "stop-" + service.instanceId());
+      t.start();
+      stopping.add(t);
+    }
+    boolean interrupted = false;
+    for (Thread t : stopping) {
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // every service must be stopped before the servers go
+        }
+      }
+    }
+    s3.close();
+    broker.close();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static List<String> allServices() {
+    List<String> all = new ArrayList<>(List.of(TRACKER, GATEWAY));
+    all.addAll(STAGE_SERVICES);
+    return List.copyOf(all);
+  }
+}
