@@ -43,6 +43,8 @@ class GatewayCommandsTest {
 
   @BeforeAll
   static void startUp() throws Exception {
+    // The in-process commands remember their last batch there too, not in the checkout's .flowreel.
+    System.setProperty("flowreel.state", dir.resolve("state").toString());
     Path args = dir.resolve("java.args");
     Files.writeString(args, "-cp " + System.getProperty("java.class.path") + "\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -76,6 +78,7 @@ class GatewayCommandsTest {
 
   @AfterAll
   static void stopUp() throws Exception {
+    System.clearProperty("flowreel.state");
     if (up == null) {
       return;
     }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -58,22 +60,33 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** Starts the broker and the S3 server under {@code dir}, creates the topics and the buckets. */
+  /**
+   * Starts the broker and the S3 server under {@code dir} side by side (each is a JVM that mostly
+   * waits on its own start-up), then creates the topics and the buckets.
+   */
   public static LocalStack startServers(Path home, Path dir) {
-    KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"));
+    CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(() -> S3Server.start(dir.resolve("s3")));
+    KafkaBroker broker;
     try {
-      S3Server s3 = S3Server.start(dir.resolve("s3"));
-      LocalStack stack = new LocalStack(home, dir, broker, s3);
-      try {
-        TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
-        BucketSetup.ensure(s3.endpoint(), s3.accessKey(), s3.secretKey(), WORK_BUCKET, OUTPUT_BUCKET);
-        return stack;
-      } catch (RuntimeException | Error e) {
-        stack.close();
-        throw e;
-      }
+      broker = KafkaBroker.start(dir.resolve("kafka"));
     } catch (RuntimeException | Error e) {
+      s3.thenAccept(S3Server::close);
+      throw e;
+    }
+    LocalStack stack;
+    try {
+      stack = new LocalStack(home, dir, broker, s3.join());
+    } catch (CompletionException e) {
       broker.close();
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+    try {
+      TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+      BucketSetup.ensure(stack.s3.endpoint(), stack.s3.accessKey(), stack.s3.secretKey(), WORK_BUCKET,
+          OUTPUT_BUCKET);
+      return stack;
+    } catch (RuntimeException | Error e) {
+      stack.close();
       throw e;
     }
   }
