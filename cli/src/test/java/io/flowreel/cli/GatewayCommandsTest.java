@@ -136,7 +136,8 @@ class GatewayCommandsTest {
     assertThat(out.toString()).contains("attempt 2");
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> {
       out.getBuffer().setLength(0);
-      return run("status", job) == 0 && out.toString().contains("SUCCEEDED") && out.toString().contains("attempt 2");
+      return run("status", job) == 0 && out.toString().startsWith(job + "  SUCCEEDED")
+          && out.toString().lines().findFirst().orElse("").endsWith("attempt 2");
     });
     assertThat(out.toString()).contains("DENOISE  attempt 1").contains("DECODE   attempt 2")
         .contains("video: http");
