@@ -2,6 +2,7 @@ package io.flowreel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,7 +24,7 @@ final class RetryCommand extends GatewayCommand {
   int run(GatewayClient gateway, PrintWriter out) throws Exception {
     JsonNode job = gateway.retry(id, from);
     out.printf("job %s: attempt %d %s from %s%n", id, job.path("attempt").asInt(),
-        job.path("state").asText().toLowerCase(java.util.Locale.ROOT), job.path("stage").asText("the start"));
+        job.path("state").asText().toLowerCase(Locale.ROOT), job.path("stage").asText("the start"));
     out.flush();
     return 0;
   }

@@ -9,6 +9,7 @@ import io.flowreel.submission.BatchRequest;
 import io.flowreel.submission.BatchResolver;
 import io.flowreel.submission.PackCatalog;
 import io.flowreel.tracker.Submission;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -31,7 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
-/** {@code /v1/batches}: submit, read, page through, cancel and watch batches. */
+/**
+ * {@code /v1/batches}: submit, read, page through, cancel and watch batches. One instance per
+ * gateway (the packs are loaded once, and the idempotency keys in progress are shared).
+ */
+@Singleton
 @Path("/v1/batches")
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchesResource {

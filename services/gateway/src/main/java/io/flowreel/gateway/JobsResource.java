@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.StoredArtifact;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -23,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 /** {@code /v1/jobs}: read, cancel, retry and watch one job, and download its outputs. */
+@Singleton
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobsResource {
