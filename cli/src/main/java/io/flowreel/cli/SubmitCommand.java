@@ -26,7 +26,8 @@ final class SubmitCommand extends GatewayCommand {
   @Option(names = "--wait", description = "Follow the batch until every job has finished; exit 1 if any did not succeed.")
   boolean waitForEnd;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "With --wait: download each clip, poster and manifest here.")
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Follow the batch as --wait does and download each clip, poster and manifest here.")
   Path out;
 
   @Option(names = "--idempotency-key", paramLabel = "KEY",
@@ -42,8 +43,7 @@ final class SubmitCommand extends GatewayCommand {
     String batchId = batch.path("id").asText();
     Files.createDirectories(GatewayOptions.stateDir());
     Files.writeString(GatewayOptions.stateDir().resolve("last-batch"), batchId + "\n");
-    out.printf("batch %s: %d jobs%s%n", batchId, batch.path("total").asInt(),
-        submitted.has("jobIds") ? "" : " (already submitted with this key)");
+    out.printf("batch %s: %d jobs%n", batchId, batch.path("total").asInt());
     submitted.path("jobIds").forEach(id -> out.println("  " + id.asText()));
     out.flush();
     if (!waitForEnd && this.out == null) {
