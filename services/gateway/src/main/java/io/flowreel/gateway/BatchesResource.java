@@ -92,7 +92,8 @@ public class BatchesResource {
           + "has been answered");
     }
     try {
-      TrackerClient.TrackedBatch existing = tracker.batch(batchId).orElse(null);
+      // A random batch id cannot exist yet: only a keyed request can be a repeat.
+      TrackerClient.TrackedBatch existing = idempotencyKey == null ? null : tracker.batch(batchId).orElse(null);
       if (existing != null && existing.submission() != null) {
         if (!existing.submission().requestSha256().equals(accepted.submission().getRequestSha256())) {
           throw new ApiException(422, "Idempotency-Key '" + idempotencyKey + "' was used for a different request "
