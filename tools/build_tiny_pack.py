@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""Builds models/tiny: random-weight networks exported to ONNX, tokenizers, PyTorch references and
-pack.json, exactly as docs/model-packs.md describes. Deterministic: two runs give identical files.
+"""Builds models/tiny: the networks exported to ONNX, tokenizers, PyTorch references and pack.json,
+exactly as docs/model-packs.md describes. Deterministic: two runs give identical files.
 
-    /usr/bin/python3 tools/build_tiny_pack.py [--out models/tiny]
+    /usr/bin/python3 tools/build_tiny_pack.py [--out models/tiny] [--weights DIR]
+
+With --weights, every network loads DIR/<network>.pt, the state dicts tools/train_tiny_pack.py
+writes (the committed pack); without, the networks keep their fixed-seed random weights.
 """
 import argparse
 import hashlib
@@ -331,7 +334,10 @@ def check_upsampler_context(upsampler, gen):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "models" / "tiny"))
-    out = Path(parser.parse_args().out)
+    parser.add_argument("--weights", help="folder of trained state dicts, <network>.pt")
+    args = parser.parse_args()
+    out = Path(args.out)
+    weights = Path(args.weights) if args.weights else None
     started = time.time()
     # Harmless exporter chatter: shapes of constants it cannot infer, Slice folding it skips.
     warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
@@ -370,6 +376,8 @@ def main():
     references, params = [], {}
     for index, name in enumerate(specs):
         net = fm.build_network(name, vocab_sizes)
+        if weights:
+            net.load_state_dict(torch.load(weights / f"{name}.pt"))
         params[name] = fm.parameter_count(net)
         gen = torch.Generator().manual_seed(1000 + index)
         if name.startswith("text_"):
@@ -401,10 +409,12 @@ def main():
     manifest = {
         "formatVersion": 1,
         "name": "tiny",
-        "version": "0.1.0",
-        "description": "Random-weight (untrained) MovieGen-style pack for tests and benchmarks, built by "
-                       "tools/build_tiny_pack.py: three text encoders, a 4-block flow-matching DiT, a causal "
-                       "TAE decoder and a 2x upsampler.",
+        "version": "0.2.0" if weights else "0.1.0",
+        "description": "MovieGen-style pack " +
+                       ("trained on the synthetic world of tools/synthetic_world.py (docs/model-quality.md)"
+                        if weights else "with random, untrained weights, for tests and benchmarks") +
+                       ", built by tools/build_tiny_pack.py: three text encoders, a 4-block flow-matching DiT, "
+                       "a causal TAE decoder and a 2x upsampler.",
         "latent": {"channels": C},
         "sampler": {"steps": 20, "shift": 3.0, "guidance": 5.0, "guidanceDistilled": False},
         "output": {"width": 256, "height": 256, "frames": 17, "fps": 8},

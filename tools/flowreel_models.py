@@ -408,3 +408,55 @@ def build_network(name, vocab_sizes=None):
 
 def parameter_count(net):
     return sum(p.numel() for p in net.parameters())
+
+
+# ---------------------------------------------------------------------------------------------
+# Causal TAE encoder: trained with the decoder (tools/train_tiny_pack.py), never shipped, since
+# every stage starts from text or from a stored latent.
+
+class DownStage(nn.Module):
+    """Per-frame stride-2 3x3 conv, RMS norm, SiLU."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv3d(cin, cout, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))
+        self.norm = ChannelRMSNorm(cout)
+
+    def forward(self, x):
+        return F.silu(self.norm(self.conv(x)))
+
+
+class CausalEncoder(nn.Module):
+    """frames [B,3,1+4k,8h,8w] -> latent [B,8,1+k,h,w], the decoder's inverse: frame 0 alone gives
+    latent 0 (the video is front-padded with three copies of it), then every 4 frames give one latent.
+    The first 2x is a space-to-depth (full-resolution convs cost most of the time on a CPU), and time
+    is folded into channels after the spatial downsampling, so all temporal mixing happens at latent
+    rate, as in the decoder."""
+
+    TIME_FACTOR = 4
+
+    def __init__(self, channels=LATENT_CHANNELS, width=64, stages=(32, 64)):
+        super().__init__()
+        self.conv_in = nn.Conv3d(3 * 4, stages[0], (1, 3, 3), padding=(0, 1, 1))
+        chans = tuple(stages) + (width,)
+        self.stages = nn.ModuleList(DownStage(a, b) for a, b in zip(chans[:-1], chans[1:]))
+        self.time_down = nn.Conv3d(self.TIME_FACTOR * width, width, 1)
+        self.res = ResBlock3d(width)
+        self.norm = ChannelRMSNorm(width)
+        self.conv_out = CausalConv3d(width, channels)
+        self.width = width
+
+    def forward(self, frames):
+        pad = frames[:, :, :1].expand(-1, -1, self.TIME_FACTOR - 1, -1, -1)
+        x = torch.cat([pad, frames], dim=2)
+        b, f = x.shape[0], x.shape[2]
+        x = F.pixel_unshuffle(x.transpose(1, 2).flatten(0, 1), 2)
+        x = x.reshape(b, f, x.shape[1], x.shape[2], x.shape[3]).transpose(1, 2)
+        x = self.conv_in(x)
+        for stage in self.stages:
+            x = stage(x)
+        t, h, w = x.shape[2] // self.TIME_FACTOR, x.shape[3], x.shape[4]
+        x = x.reshape(b, self.width, t, self.TIME_FACTOR, h, w).permute(0, 3, 1, 2, 4, 5)
+        x = self.time_down(x.reshape(b, self.TIME_FACTOR * self.width, t, h, w))
+        x = self.res(x)[0]
+        return self.conv_out(F.silu(self.norm(x)))[0]

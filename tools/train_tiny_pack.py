@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""Trains the tiny pack on the synthetic world (docs/model-quality.md), on the CPU.
+
+    /usr/bin/python3 tools/train_tiny_pack.py all          # tae, upsampler, latents, dit, then the pack
+    /usr/bin/python3 tools/train_tiny_pack.py tae          # or one stage at a time, in that order
+
+Each stage reads what the previous ones wrote to --work (tools/.cache/training) and writes its
+weights and a JSON line of figures there; `pack` exports them through tools/build_tiny_pack.py, the
+same path as the random-weight pack. Seeds are fixed; with more than one thread the float sums run in
+a varying order, so two runs agree in their figures, not bit for bit.
+"""
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS))
+import flowreel_models as fm  # noqa: E402
+import synthetic_world as world  # noqa: E402
+
+DECODER_SIZE = 128      # the pack's default 256x256 output is decoded at 128 and upsampled
+UPSAMPLED_SIZE = 256
+
+
+def log(work, stage, **figures):
+    line = json.dumps({"stage": stage, **figures})
+    print(line, flush=True)
+    with open(work / "log.jsonl", "a") as out:
+        out.write(line + "\n")
+
+
+def cosine_lr(step, steps, peak, warmup=50, floor=0.05):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def set_lr(optimizer, lr):
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def psnr(a, b):
+    """Peak signal-to-noise ratio of [-1, 1] videos, per clip (peak-to-peak 2)."""
+    mse = ((a - b) ** 2).flatten(1).mean(1)
+    return 10 * torch.log10(4 / mse)
+
+
+def heldout_clips(count, seed=9999):
+    rng = np.random.default_rng(seed)
+    return torch.from_numpy(np.stack([world.render(world.sample_scene(rng), DECODER_SIZE) for _ in range(count)])
+                            ).transpose(1, 2)
+
+
+def decode(decoder, latent):
+    return decoder(latent)[0][:, :, fm.CausalDecoder.TIME_FACTOR - 1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# TAE: encoder and decoder together on 9-frame, 64-pixel crops of 128-pixel clips.
+
+def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_noise=0.1):
+    torch.manual_seed(1)
+    rng = np.random.default_rng(1)
+    encoder, decoder = fm.CausalEncoder(), fm.CausalDecoder()
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    optimizer = torch.optim.AdamW(params, lr=peak_lr, weight_decay=0.0)
+    started = time.time()
+    for step in range(steps):
+        clips = []
+        for _ in range(batch):
+            video = world.render(world.sample_scene(rng), DECODER_SIZE, frames=range(frames))
+            y, x = rng.integers(0, DECODER_SIZE - crop + 1, size=2) // 8 * 8
+            clips.append(video[:, :, y:y + crop, x:x + crop])
+        clips = torch.from_numpy(np.stack(clips)).transpose(1, 2)
+        set_lr(optimizer, cosine_lr(step, steps, peak_lr))
+        latent = encoder(clips)
+        # Noise on the latent keeps the decoder calm about the DiT's small errors.
+        noisy = latent + latent_noise * latent.detach().std() * torch.randn_like(latent)
+        out = decode(decoder, noisy)
+        loss = F.mse_loss(out, clips) + 0.1 * F.l1_loss(out, clips)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(work, "tae", step=step, loss=round(loss.item(), 5), seconds=round(time.time() - started))
+    torch.save(encoder.state_dict(), work / "encoder.pt")
+    torch.save(decoder.state_dict(), work / "decoder_raw.pt")
+    heldout = evaluate_tae(encoder.eval(), decoder.eval())
+    log(work, "tae-done", steps=steps, batch=batch, seconds=round(time.time() - started), **heldout)
+
+
+@torch.no_grad()
+def evaluate_tae(encoder, decoder, count=32):
+    """Reconstruction PSNR of whole 17-frame 128-pixel clips the training never drew."""
+    values = []
+    for chunk in heldout_clips(count).split(8):
+        values.append(psnr(decode(decoder, encoder(chunk)), chunk))
+    values = torch.cat(values)
+    return {"heldout_clips": count, "psnr_mean_db": round(values.mean().item(), 2),
+            "psnr_min_db": round(values.min().item(), 2), "psnr_median_db": round(values.median().item(), 2)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Upsampler: 128-pixel frames to the same frames drawn at 256.
+
+def train_upsampler(work, steps, batch=16, crop=32, peak_lr=2e-3, input_noise=0.02):
+    torch.manual_seed(2)
+    rng = np.random.default_rng(2)
+    net = fm.Upsampler()
+    optimizer = torch.optim.AdamW(net.parameters(), lr=peak_lr, weight_decay=0.0)
+    started = time.time()
+    for step in range(steps):
+        small, large = [], []
+        for _ in range(batch):
+            scene = world.sample_scene(rng)
+            frame = [int(rng.integers(world.FRAMES))]
+            lo = world.render(scene, DECODER_SIZE, frame)[0]
+            hi = world.render(scene, UPSAMPLED_SIZE, frame)[0]
+            y, x = rng.integers(0, DECODER_SIZE - crop + 1, size=2)
+            small.append(lo[:, y:y + crop, x:x + crop])
+            large.append(hi[:, 2 * y:2 * (y + crop), 2 * x:2 * (x + crop)])
+        small, large = torch.from_numpy(np.stack(small)), torch.from_numpy(np.stack(large))
+        set_lr(optimizer, cosine_lr(step, steps, peak_lr))
+        out = net(small + input_noise * torch.randn_like(small))
+        loss = F.mse_loss(out, large) + 0.1 * F.l1_loss(out, large)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 100 == 0 or step == steps - 1:
+            log(work, "upsampler", step=step, loss=round(loss.item(), 5), seconds=round(time.time() - started))
+    torch.save(net.state_dict(), work / "upsampler.pt")
+    log(work, "upsampler-done", steps=steps, batch=batch, seconds=round(time.time() - started),
+        **evaluate_upsampler(net.eval()))
+
+
+@torch.no_grad()
+def evaluate_upsampler(net, count=16):
+    rng = np.random.default_rng(9998)
+    learned, bilinear = [], []
+    for _ in range(count):
+        scene = world.sample_scene(rng)
+        frame = [int(rng.integers(world.FRAMES))]
+        lo = torch.from_numpy(world.render(scene, DECODER_SIZE, frame))
+        hi = torch.from_numpy(world.render(scene, UPSAMPLED_SIZE, frame))
+        learned.append(psnr(net(lo), hi))
+        bilinear.append(psnr(F.interpolate(lo, scale_factor=2.0, mode="bilinear", align_corners=False), hi))
+    return {"psnr_db": round(torch.cat(learned).mean().item(), 2),
+            "bilinear_psnr_db": round(torch.cat(bilinear).mean().item(), 2)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Latents: the DiT's training set, encoded once and scaled to unit variance.
+
+@torch.no_grad()
+def encode_latents(work, count, seed=3):
+    encoder, decoder = fm.CausalEncoder(), fm.CausalDecoder()
+    encoder.load_state_dict(torch.load(work / "encoder.pt"))
+    decoder.load_state_dict(torch.load(work / "decoder_raw.pt"))
+    encoder.eval(), decoder.eval()
+    rng = np.random.default_rng(seed)
+    started = time.time()
+    scenes, latents = [], []
+    for start in range(0, count, 16):
+        batch = [world.sample_scene(rng) for _ in range(min(16, count - start))]
+        clips = torch.from_numpy(np.stack([world.render(s, DECODER_SIZE) for s in batch])).transpose(1, 2)
+        latents.append(encoder(clips))
+        scenes += batch
+    latents = torch.cat(latents)
+    # Scale only, no shift: zero must stay zero, since a video starts from zero decoder caches.
+    scale = latents.std().item()
+    decoder.conv_in.conv.weight.mul_(scale)
+    check = heldout_clips(4)
+    z = encoder(check)
+    assert torch.allclose(decode(decoder, z / scale), decode(load_decoder(work, raw=True), z), atol=1e-4)
+    torch.save(decoder.state_dict(), work / "decoder.pt")
+    np.save(work / "latents.npy", (latents / scale).numpy())
+    (work / "scenes.json").write_text(json.dumps(scenes))
+    log(work, "latents-done", clips=count, scale=round(scale, 5), shape=list(latents.shape),
+        seconds=round(time.time() - started), per_channel_std=[round(v, 3) for v in (latents / scale).std((0, 2, 3, 4)).tolist()])
+
+
+def load_decoder(work, raw=False):
+    decoder = fm.CausalDecoder()
+    decoder.load_state_dict(torch.load(work / ("decoder_raw.pt" if raw else "decoder.pt")))
+    return decoder.eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# DiT and text encoders: flow matching with caption dropout, all four trained together.
+
+SHOTS = [  # RuleBasedPromptRewriter's shot descriptions: the DiT sees rewritten prompts
+    "Static camera, smooth motion, plain background.",
+    "Steady wide shot, smooth motion, clean background.",
+    "Locked-off camera, even lighting, simple background.",
+]
+
+
+def rewrite(text, seed):
+    """The Java RuleBasedPromptRewriter, for prompts under its 20-word limit."""
+    text = " ".join(text.split())
+    sentence = text[:1].upper() + text[1:]
+    if sentence[-1] not in ".!?":
+        sentence += "."
+    return sentence + " " + SHOTS[seed % len(SHOTS)]
+
+
+class Captioner:
+    """Fresh wording for a clip at every draw: synonyms, templates, rewritten or not, or dropped
+    (the empty prompt, which the renderer encodes as the unconditional side of guidance)."""
+
+    def __init__(self, rng, dropout=0.1, rewritten=0.5):
+        self.rng, self.dropout, self.rewritten = rng, dropout, rewritten
+        held_out = [json.loads(line)["prompt"] for line in open(TOOLS / "quality_prompts.jsonl")]
+        self.held_out = set(held_out) | {rewrite(p, s) for p in held_out for s in range(len(SHOTS))}
+        self.avoided = 0
+
+    def __call__(self, scene):
+        if self.rng.random() < self.dropout:
+            return ""
+        while True:
+            text = world.caption(scene, self.rng)
+            if self.rng.random() < self.rewritten:
+                text = rewrite(text, int(self.rng.integers(len(SHOTS))))
+            if text not in self.held_out:
+                return text
+            self.avoided += 1
+
+
+class TextStack(torch.nn.Module):
+    """The pack's three encoders, tokenizing as the Java side does (build_tiny_pack's mirror)."""
+
+    def __init__(self):
+        super().__init__()
+        import build_tiny_pack as pack
+        words = (TOOLS / "tiny_vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+        self.tokenizers = {n: pack.WordLevelTokenizer(n, words, fm.TEXT_ENCODERS[n][0]) for n in ("clip", "ul2")}
+        self.encode_bytes = pack.encode_bytes
+        sizes = {n: len(t.vocab) for n, t in self.tokenizers.items()}
+        self.nets = torch.nn.ModuleDict({n: fm.build_network("text_" + n, sizes).train() for n in fm.TEXT_ENCODERS})
+
+    def forward(self, texts):
+        out = {}
+        for name, net in self.nets.items():
+            length = fm.TEXT_ENCODERS[name][0]
+            rows = [self.encode_bytes(t, length) if name == "byt5" else self.tokenizers[name].encode(t) for t in texts]
+            ids = torch.tensor([r["input_ids"] for r in rows])
+            mask = torch.tensor([r["attention_mask"] for r in rows])
+            out[name] = net(ids, mask)
+        return out
+
+
+def new_dit():
+    dit = fm.build_network("dit").train()
+    # AdaLN-Zero: every block starts as the identity and the output as zero.
+    for layer in [b.ada for b in dit.blocks] + [dit.final]:
+        torch.nn.init.zeros_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    return dit
+
+
+def training_times(batch, shift=3.0):
+    """Half shifted logit-normal (the sampler's shift spends most steps at high noise), half uniform."""
+    s = torch.sigmoid(torch.randn(batch))
+    s = shift * s / (1 + (shift - 1) * s)
+    uniform = torch.rand(batch)
+    return torch.where(torch.rand(batch) < 0.5, s, uniform)
+
+
+def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False):
+    torch.manual_seed(4)
+    rng = np.random.default_rng(4)
+    latents = torch.from_numpy(np.load(work / "latents.npy"))
+    scenes = json.loads((work / "scenes.json").read_text())
+    captioner = Captioner(rng)
+    text, dit = TextStack(), new_dit()
+    model = torch.nn.ModuleDict({"text": text.nets, "dit": dit})
+    ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
+    first = 0
+    checkpoint = work / "dit_checkpoint.pt"
+    if resume and checkpoint.exists():
+        state = torch.load(checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        ema, first = state["ema"], state["step"] + 1
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+    started = time.time()
+    for step in range(first, steps):
+        index = torch.from_numpy(rng.integers(len(latents), size=batch))
+        x0 = latents[index]
+        cond = text([captioner(scenes[i]) for i in index.tolist()])
+        s = training_times(batch)
+        noise = torch.randn_like(x0)
+        xs = (1 - s)[:, None, None, None, None] * x0 + s[:, None, None, None, None] * noise
+        set_lr(optimizer, cosine_lr(step, steps, peak_lr, warmup=100))
+        v = dit(xs, s, cond["clip"][0], cond["clip"][1], cond["byt5"], cond["ul2"])
+        loss = F.mse_loss(v, noise - x0)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                ema[k].mul_(ema_decay).add_(v.detach(), alpha=1 - ema_decay)
+        if step % 25 == 0 or step == steps - 1:
+            log(work, "dit", step=step, loss=round(loss.item(), 4), seconds=round(time.time() - started))
+        if step % 100 == 99 or step == steps - 1:
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema, "step": step,
+                        "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, checkpoint)
+            save_dit_weights(work, model, ema)
+    log(work, "dit-done", steps=steps, batch=batch, seconds=round(time.time() - started),
+        captions_avoided=captioner.avoided)
+
+
+def save_dit_weights(work, model, ema):
+    """The EMA weights, one state dict per network of the pack."""
+    shadow = torch.nn.ModuleDict({k: v for k, v in model.items()})
+    shadow.load_state_dict(ema)
+    torch.save(shadow["dit"].state_dict(), work / "dit.pt")
+    for name, net in shadow["text"].items():
+        torch.save(net.state_dict(), work / f"text_{name}.pt")
+
+
+def build_pack(work, out):
+    subprocess.run([sys.executable, str(TOOLS / "build_tiny_pack.py"), "--weights", str(work), "--out", str(out)],
+                   check=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=["tae", "upsampler", "latents", "dit", "pack", "all"])
+    parser.add_argument("--work", default=str(TOOLS / ".cache" / "training"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tae-steps", type=int, default=1500)
+    parser.add_argument("--upsampler-steps", type=int, default=1500)
+    parser.add_argument("--latent-clips", type=int, default=3000)
+    parser.add_argument("--dit-steps", type=int, default=1800)
+    parser.add_argument("--resume", action="store_true", help="continue the DiT from its last checkpoint")
+    parser.add_argument("--out", default=str(TOOLS.parent / "models" / "tiny"))
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    stages = ["tae", "upsampler", "latents", "dit", "pack"] if args.stage == "all" else [args.stage]
+    for stage in stages:
+        if stage == "tae":
+            train_tae(work, args.tae_steps)
+        elif stage == "upsampler":
+            train_upsampler(work, args.upsampler_steps)
+        elif stage == "latents":
+            encode_latents(work, args.latent_clips)
+        elif stage == "dit":
+            train_dit(work, args.dit_steps, resume=args.resume)
+        else:
+            build_pack(work, Path(args.out))
+
+
+if __name__ == "__main__":
+    main()
