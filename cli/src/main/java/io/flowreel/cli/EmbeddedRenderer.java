@@ -39,15 +39,19 @@ final class EmbeddedRenderer {
     this.err = err;
   }
 
-  /** Renders every job with the pack in {@code packDir} into {@code out}; returns the number of jobs that failed. */
+  /**
+   * Renders every job with the pack in {@code packDir} into {@code out}; returns the number of jobs
+   * that failed. {@code engineEnv} goes to every service: the engine the stages run and, for
+   * TensorRT, the shape buckets the gateway admits.
+   */
   int render(List<RenderSpec> jobs, Path packDir, String packName, Path out, ProgressDisplay progress,
-      BooleanSupplier interrupted) throws Exception {
+      BooleanSupplier interrupted, Map<String, String> engineEnv) throws Exception {
     Path run = Files.createDirectories(stateDir).resolve("run-" + ProcessHandle.current().pid());
     long t0 = System.nanoTime();
     err.printf("flowreel: starting Kafka broker, S3 server and %d services...%n", LocalStack.ALL_SERVICES.size());
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
-      stack.startServices(plan(packDir, packName, 0));
+      stack.startServices(plan(packDir, packName, 0, engineEnv));
       err.printf("flowreel: stack up in %.1f s (gateway %s)%n", (System.nanoTime() - t0) / 1e9, stack.gatewayUrl());
       err.flush();
       GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), "cli");
@@ -68,13 +72,13 @@ final class EmbeddedRenderer {
    * Every service once; the stages and the gateway use the pack in {@code packDir}. Progress every
    * 250 ms instead of every second: someone is watching the bars.
    */
-  static LocalStack.Plan plan(Path packDir, String packName, int gatewayPort) {
+  static LocalStack.Plan plan(Path packDir, String packName, int gatewayPort, Map<String, String> extraEnv) {
     LocalStack.Plan all = LocalStack.Plan.everything(gatewayPort);
-    Map<String, String> env = Map.of(
-        "FLOWREEL_PACK_PATH", packDir.toAbsolutePath().toString(),
-        "FLOWREEL_PACKS_DIR", packDir.toAbsolutePath().getParent().toString(),
-        "FLOWREEL_PACKS_DEFAULT_PACK", packName,
-        "FLOWREEL_PROGRESS_INTERVAL", "250ms");
+    Map<String, String> env = new LinkedHashMap<>(extraEnv);
+    env.put("FLOWREEL_PACK_PATH", packDir.toAbsolutePath().toString());
+    env.put("FLOWREEL_PACKS_DIR", packDir.toAbsolutePath().getParent().toString());
+    env.put("FLOWREEL_PACKS_DEFAULT_PACK", packName);
+    env.put("FLOWREEL_PROGRESS_INTERVAL", "250ms");
     return new LocalStack.Plan(all.instances(), gatewayPort, env, ServiceProcess.SMALL_JVM, Duration.ofMinutes(5));
   }
 

@@ -3,10 +3,16 @@ package io.flowreel.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.engine.InferenceEngine;
+import io.flowreel.engine.tensorrt.EngineChoice;
+import io.flowreel.engine.tensorrt.EngineSelection;
+import io.flowreel.engine.tensorrt.Engines;
+import io.flowreel.engine.tensorrt.NativeTensorRt;
+import io.flowreel.engine.tensorrt.TensorRtSettings;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackException;
+import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.render.InvalidRenderException;
 import io.flowreel.render.LocalRenderer;
 import io.flowreel.render.RenderManifest;
@@ -20,8 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -93,6 +102,12 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--no-upsample", description = "Skip the upsampler (a preview at the decoder's size).")
   boolean noUpsample;
 
+  @Option(names = "--engine", paramLabel = "auto|tensorrt|onnxruntime", defaultValue = "${env:FLOWREEL_ENGINE:-auto}",
+      description = "Where the networks run (default ${DEFAULT-VALUE}, or FLOWREEL_ENGINE): auto takes TensorRT "
+          + "where a CUDA device and TensorRT load, ONNX Runtime elsewhere; tensorrt fails if it cannot run. "
+          + "TensorRT renders only the sizes of FLOWREEL_TENSORRT_BUCKETS (default: the pack's output size).")
+  String engine;
+
   @Option(names = "--decode-tile", paramLabel = "LATENT_PX",
       description = "With --local: decoder tile size in latent pixels (default 24); smaller tiles bound memory, larger run faster.")
   Integer decodeTile;
@@ -119,9 +134,30 @@ final class RenderCommand implements Callable<Integer> {
       err.println("flowreel render: " + e.getMessage());
       return EXIT_INVALID;
     }
+    EngineSelection selection;
+    TensorRtSettings tensorRt;
+    try {
+      selection = EngineSelection.select(EngineChoice.parse(engine), "--engine " + engine, NativeTensorRt.PROBE);
+      tensorRt = TensorRtSettings.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      err.println("flowreel render: " + e.getMessage());
+      return EXIT_INVALID;
+    } catch (IllegalStateException e) {
+      err.println("flowreel render: " + e.getMessage());
+      return 1;
+    }
+    // TensorRT engines exist for a few shapes only: refuse others now rather than after start-up.
+    Optional<ShapeBuckets> buckets = selection.engine() == EngineChoice.TENSORRT
+        ? Optional.of(tensorRt.bucketsFor(modelPack)) : Optional.empty();
     for (RenderSpec job : jobs) {
       try {
-        job.resolve(modelPack);
+        RenderSpec.Resolved resolved = job.resolve(modelPack);
+        Optional<String> outside = buckets.flatMap(b -> b.check(resolved.geometry()));
+        if (outside.isPresent()) {
+          err.println("flowreel render: job " + job.jobId() + ": " + outside.get()
+              + " (set FLOWREEL_TENSORRT_BUCKETS)");
+          return EXIT_INVALID;
+        }
       } catch (InvalidRenderException e) {
         err.println("flowreel render: job " + job.jobId() + ": " + e.getMessage());
         return EXIT_INVALID;
@@ -144,8 +180,11 @@ final class RenderCommand implements Callable<Integer> {
     try {
       if (!local) {
         Path home = FlowreelHome.locate();
+        Map<String, String> engineEnv = new LinkedHashMap<>();
+        engineEnv.put(EngineChoice.ENV, selection.engine().id());
+        buckets.ifPresent(b -> engineEnv.put(TensorRtSettings.BUCKETS_ENV, b.toString()));
         int failed = new EmbeddedRenderer(home, GatewayOptions.stateDir(), err)
-            .render(jobs, pack, modelPack.name(), out, progress, interrupted::get);
+            .render(jobs, pack, modelPack.name(), out, progress, interrupted::get, engineEnv);
         return failed == 0 ? 0 : 1;
       }
       TiledDecoder.Options decoding;
@@ -155,8 +194,8 @@ final class RenderCommand implements Callable<Integer> {
         err.println("flowreel render: " + e.getMessage());
         return EXIT_INVALID;
       }
-      LocalRenderer renderer = new LocalRenderer(modelPack, OnnxRuntimeEngine.forPack(modelPack),
-          new RuleBasedPromptRewriter(), decoding);
+      InferenceEngine inference = Engines.open(selection, modelPack, tensorRt, decoding, Optional.empty());
+      LocalRenderer renderer = new LocalRenderer(modelPack, inference, new RuleBasedPromptRewriter(), decoding);
       for (RenderSpec job : jobs) {
         long start = System.nanoTime();
         RenderManifest manifest = renderer.render(job, out, progress, interrupted::get);

@@ -6,6 +6,7 @@ import io.flowreel.pack.ModelPack;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -55,7 +56,7 @@ final class UpCommand implements Callable<Integer> {
     err.printf("flowreel up: starting Kafka broker, S3 server and %d services...%n", LocalStack.ALL_SERVICES.size());
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
-      stack.startServices(EmbeddedRenderer.plan(pack, packName, port));
+      stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()));
       Files.writeString(address, stack.gatewayUrl() + "\n");
       out.printf("Flowreel is up in %.1f s: gateway %s (API /v1, OpenAPI %s/q/openapi)%n",
           (System.nanoTime() - t0) / 1e9, stack.gatewayUrl(), stack.gatewayUrl());

@@ -99,10 +99,16 @@ public final class LocalRenderer {
         nanos.merge(Stage.PUBLISH, System.nanoTime() - publishStart, Long::sum);
         Map<String, Long> millis = new LinkedHashMap<>();
         nanos.forEach((stage, ns) -> millis.put(stage.id(), ns / 1_000_000));
+        Map<String, String> engines = new LinkedHashMap<>();
+        for (Stage stage : nanos.keySet()) {
+          if (stage != Stage.REWRITE && stage != Stage.PUBLISH) {
+            engines.put(stage.id(), engine.kind());
+          }
+        }
         return new RenderManifest(id, spec.prompt(), prompt, spec.negativePrompt(), spec.seed(), g.width(),
             g.height(), g.frames(), spec.fps(), job.steps(), job.guidance(), job.shift(), g.upsample(),
             new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()), engine.kind(),
-            millis, outputs);
+            engines, millis, outputs);
       });
     }
   }

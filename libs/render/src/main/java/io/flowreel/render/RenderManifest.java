@@ -2,7 +2,10 @@ package io.flowreel.render;
 
 import java.util.Map;
 
-/** The JSON written next to every clip: enough to find, trust and reproduce the render. */
+/**
+ * The JSON written next to every clip: enough to find, trust and reproduce the render. {@code engine}
+ * ran the DiT (where the time goes); {@code engines} names the engine of each stage that ran networks.
+ */
 public record RenderManifest(
     String jobId,
     String prompt,
@@ -19,6 +22,7 @@ public record RenderManifest(
     boolean upsampled,
     Pack pack,
     String engine,
+    Map<String, String> engines,
     Map<String, Long> stageMillis,
     Outputs outputs) {
 

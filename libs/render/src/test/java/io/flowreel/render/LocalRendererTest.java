@@ -66,6 +66,9 @@ class LocalRendererTest {
     assertThat(json.at("/pack/sha256/dit.onnx").asText()).hasSize(64);
     assertThat(json.get("stageMillis").fieldNames()).toIterable()
         .containsExactly("rewrite", "encode", "denoise", "decode", "upsample", "publish");
+    assertThat(json.get("engine").asText()).isEqualTo("onnxruntime");
+    assertThat(manifest.engines()).containsOnlyKeys("encode", "denoise", "decode", "upsample")
+        .containsValue("onnxruntime").doesNotContainValue("tensorrt");
     assertThat(manifest.outputs().video()).isEqualTo("clip.mp4");
     try (Stream<Path> files = Files.list(out)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("clip.mp4", "clip.png", "clip.json");
@@ -88,6 +91,7 @@ class LocalRendererTest {
     RenderManifest manifest = renderer.render(preview, out, LocalRenderer.Progress.NONE, () -> false);
     assertThat(manifest.rewrittenPrompt()).isEqualTo("a green square");
     assertThat(manifest.stageMillis()).doesNotContainKey("upsample");
+    assertThat(manifest.engines()).doesNotContainKey("upsample");
     Mp4Reader.VideoInfo info = Mp4Reader.probe(out.resolve("preview.mp4"));
     assertThat(info.width()).isEqualTo(64);
     assertThat(info.frames()).isEqualTo(5);

@@ -15,6 +15,7 @@ import io.flowreel.tensor.FloatTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Samples the latent video exactly as {@link DenoiseStage} does (same noise, schedule, sampler and
@@ -45,6 +46,11 @@ public final class DenoiseHandler implements StageHandler {
   @Override
   public Stage stage() {
     return Stage.DENOISE;
+  }
+
+  @Override
+  public Optional<String> engine() {
+    return Optional.of(engine.kind());
   }
 
   @Override

@@ -14,6 +14,7 @@ import io.flowreel.tensor.Tensor;
 import io.flowreel.text.TextConditioning;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -27,14 +28,21 @@ public final class EncodeHandler implements StageHandler {
   private static final String NEGATIVE = "negative.";
 
   private final TextEncodeStage encode;
+  private final String engineKind;
 
   public EncodeHandler(ModelPack pack, InferenceEngine engine) {
     this.encode = new TextEncodeStage(pack, engine);
+    this.engineKind = engine.kind();
   }
 
   @Override
   public Stage stage() {
     return Stage.ENCODE;
+  }
+
+  @Override
+  public Optional<String> engine() {
+    return Optional.of(engineKind);
   }
 
   @Override

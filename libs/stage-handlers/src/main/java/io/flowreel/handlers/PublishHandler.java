@@ -3,7 +3,6 @@ package io.flowreel.handlers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.flowreel.engine.InferenceEngine;
 import io.flowreel.media.Mp4Writer;
 import io.flowreel.media.PosterWriter;
 import io.flowreel.media.RgbFrame;
@@ -44,11 +43,9 @@ public final class PublishHandler implements StageHandler {
   private static final String STAGE = Topics.id(Stage.PUBLISH);
 
   private final ModelPack pack;
-  private final InferenceEngine engine;
 
-  public PublishHandler(ModelPack pack, InferenceEngine engine) {
+  public PublishHandler(ModelPack pack) {
     this.pack = pack;
-    this.engine = engine;
   }
 
   @Override
@@ -131,8 +128,8 @@ public final class PublishHandler implements StageHandler {
     return new PublishedManifest(spec.getJobId(), spec.getBatchId(), spec.getTenant(), task.getAttempt(),
         spec.getPrompt(), encoded, spec.getNegativePrompt(), spec.getSeed(), g.width(), g.height(), g.frames(),
         spec.getFps(), job.steps(), job.guidance(), job.shift(), g.upsample(),
-        new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()), engine.kind(), millis,
-        outputs);
+        new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()),
+        task.getStageEngines().get(Topics.id(Stage.DENOISE)), task.getStageEngines(), millis, outputs);
   }
 
   /**

@@ -27,6 +27,7 @@ public record PublishedManifest(
     boolean upsampled,
     RenderManifest.Pack pack,
     String engine,
+    Map<String, String> engines,
     Map<String, Long> stageMillis,
     Outputs outputs) {
 

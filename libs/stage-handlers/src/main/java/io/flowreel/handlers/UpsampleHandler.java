@@ -12,6 +12,7 @@ import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tiling.FrameChunkSink;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The newest "frames" at the upsampler's size, stored as "frames" again. Frames go through in the
@@ -23,16 +24,23 @@ public final class UpsampleHandler implements StageHandler {
   private final UpsampleStage upsample;
   private final DecoderSpec decoder;
   private final int chunkLatentFrames;
+  private final String engineKind;
 
   public UpsampleHandler(ModelPack pack, InferenceEngine engine) {
     this.upsample = new UpsampleStage(pack, engine);
     this.decoder = pack.manifest().decoder();
     this.chunkLatentFrames = DecodeHandler.decoding(pack).chunkFrames();
+    this.engineKind = engine.kind();
   }
 
   @Override
   public Stage stage() {
     return Stage.UPSAMPLE;
+  }
+
+  @Override
+  public Optional<String> engine() {
+    return Optional.of(engineKind);
   }
 
   @Override

@@ -34,6 +34,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,17 +105,21 @@ class StageHandlersTest {
   private static RenderTask step(RenderTask task, StageContext ctx) throws Exception {
     Stage stage = task.getRoutingSlip().get(0);
     long t0 = System.nanoTime();
-    Result result = HANDLERS.get(stage).handle(task, ctx);
-    return advance(task, result, (System.nanoTime() - t0) / 1_000_000);
+    StageHandler handler = HANDLERS.get(stage);
+    Result result = handler.handle(task, ctx);
+    return advance(task, result, (System.nanoTime() - t0) / 1_000_000, handler.engine());
   }
 
-  private static RenderTask advance(RenderTask task, Result result, long millis) {
+  private static RenderTask advance(RenderTask task, Result result, long millis, Optional<String> engine) {
     List<ArtifactRef> artifacts = new ArrayList<>(task.getArtifacts());
     result.artifacts().forEach(a -> artifacts.add(ArtifactRefs.toWire(a)));
     Map<String, Long> stageMillis = new LinkedHashMap<>(task.getStageMillis());
     Stage stage = task.getRoutingSlip().get(0);
     stageMillis.put(Topics.id(stage), millis);
+    Map<String, String> stageEngines = new LinkedHashMap<>(task.getStageEngines());
+    engine.ifPresent(kind -> stageEngines.put(Topics.id(stage), kind));
     return RenderTask.newBuilder(task).setArtifacts(artifacts).setStageMillis(stageMillis)
+        .setStageEngines(stageEngines)
         .setRoutingSlip(new ArrayList<>(task.getRoutingSlip().subList(1, task.getRoutingSlip().size())))
         .setRewrittenPrompt(result.rewrittenPrompt() != null ? result.rewrittenPrompt() : task.getRewrittenPrompt())
         .build();
@@ -164,9 +169,13 @@ class StageHandlersTest {
     JsonNode manifest = new ObjectMapper().readTree(output("outputs/batch-1/" + jobId + ".json"));
     JsonNode localManifest = new ObjectMapper().readTree(out.resolve("local").resolve(jobId + ".json").toFile());
     for (String field : List.of("jobId", "prompt", "rewrittenPrompt", "seed", "width", "height", "frames", "fps",
-        "steps", "guidance", "shift", "upsampled", "pack", "engine")) {
+        "steps", "guidance", "shift", "upsampled", "pack", "engine", "engines")) {
       assertThat(manifest.get(field)).as(field).isEqualTo(localManifest.get(field));
     }
+    assertThat(manifest.get("engine").asText()).isEqualTo("onnxruntime");
+    assertThat(manifest.get("engines").fieldNames()).toIterable()
+        .containsExactlyElementsOf(upsample ? List.of("encode", "denoise", "decode", "upsample")
+            : List.of("encode", "denoise", "decode"));
     assertThat(manifest.get("attempt").asInt()).isEqualTo(1);
     assertThat(manifest.get("batchId").asText()).isEqualTo("batch-1");
     assertThat(manifest.at("/outputs/video").asText()).isEqualTo("outputs/batch-1/" + jobId + ".mp4");
@@ -175,6 +184,21 @@ class StageHandlersTest {
         .containsExactlyElementsOf(upsample
             ? List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")
             : List.of("encode", "denoise", "decode", "publish"));
+  }
+
+  @Test
+  void eachStageNamesTheNetworksItRunsAndReportsItsEngine() {
+    assertThat(StageHandlers.networks(Stage.ENCODE, PACK)).containsExactly("text_clip", "text_byt5", "text_ul2");
+    assertThat(StageHandlers.networks(Stage.DENOISE, PACK)).containsExactly("dit");
+    assertThat(StageHandlers.networks(Stage.DECODE, PACK)).containsExactly("decoder");
+    assertThat(StageHandlers.networks(Stage.UPSAMPLE, PACK)).containsExactly("upsampler");
+    for (Stage stage : List.of(Stage.REWRITE, Stage.PUBLISH)) {
+      assertThat(StageHandlers.networks(stage, PACK)).isEmpty();
+      assertThat(HANDLERS.get(stage).engine()).as("%s", stage).isEmpty();
+    }
+    for (Stage stage : List.of(Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE)) {
+      assertThat(HANDLERS.get(stage).engine()).as("%s", stage).contains("onnxruntime");
+    }
   }
 
   @Test

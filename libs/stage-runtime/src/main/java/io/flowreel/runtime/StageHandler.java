@@ -3,6 +3,7 @@ package io.flowreel.runtime;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One stage's work on one task, framework-free: read the inputs the task references, compute,
@@ -14,6 +15,15 @@ public interface StageHandler {
   Stage stage();
 
   Result handle(RenderTask task, StageContext context) throws Exception;
+
+  /**
+   * The inference engine this stage runs its networks on ({@code onnxruntime}, {@code tensorrt}),
+   * recorded on the task so the published manifest says which engine ran each stage; empty for a
+   * stage without networks.
+   */
+  default Optional<String> engine() {
+    return Optional.empty();
+  }
 
   /**
    * Artifacts to append to the task, and the rewritten prompt when this stage produced one.

@@ -281,9 +281,12 @@ public final class StageWorker implements AutoCloseable {
     List<Stage> slip = new ArrayList<>(task.getRoutingSlip().subList(1, task.getRoutingSlip().size()));
     Map<String, Long> millisByStage = new java.util.LinkedHashMap<>(task.getStageMillis());
     millisByStage.put(Topics.id(stage), millis);
+    Map<String, String> engines = new java.util.LinkedHashMap<>(task.getStageEngines());
+    handler.engine().ifPresent(engine -> engines.put(Topics.id(stage), engine));
     RenderTask next = RenderTask.newBuilder(task)
         .setArtifacts(all)
         .setStageMillis(millisByStage)
+        .setStageEngines(engines)
         .setRoutingSlip(slip)
         .setDeliveryAttempt(1)
         .setRewrittenPrompt(result.rewrittenPrompt() != null ? result.rewrittenPrompt() : task.getRewrittenPrompt())

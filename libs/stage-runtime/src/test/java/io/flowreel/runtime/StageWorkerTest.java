@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,6 +64,11 @@ class StageWorkerTest {
     @Override
     public Stage stage() {
       return Stage.DECODE;
+    }
+
+    @Override
+    public Optional<String> engine() {
+      return Optional.of("tensorrt");
     }
 
     @Override
@@ -137,6 +143,7 @@ class StageWorkerTest {
     RenderTask next = await().atMost(Duration.ofSeconds(30)).until(() -> tasksFor(Stage.UPSAMPLE, "ok-1"), l -> !l.isEmpty()).get(0);
     assertThat(next.getRoutingSlip()).containsExactly(Stage.UPSAMPLE, Stage.PUBLISH);
     assertThat(next.getArtifacts()).extracting(a -> a.getName()).containsExactly("frames");
+    assertThat(next.getStageEngines()).containsExactly(Map.entry("decode", "tensorrt"));
     Artifact frames = ArtifactRefs.find(next, "frames");
     assertThat(new String(store.get(frames), StandardCharsets.UTF_8)).isEqualTo("frames of ok-1");
     assertThat(eventTypes("ok-1")).containsSubsequence(StageEventType.STARTED, StageEventType.SUCCEEDED);

@@ -8,13 +8,17 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.OutputDefaults;
+import io.flowreel.pack.ShapeBucket;
+import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.render.InvalidRenderException;
 import io.flowreel.render.RenderSpec;
 import io.flowreel.tracker.Submission;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -33,10 +37,28 @@ public final class BatchResolver {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PackCatalog packs;
+  private final Map<String, ShapeBuckets> buckets;
   private final Clock clock;
 
+  /** Any size a pack accepts: the stages run ONNX Runtime, or TensorRT is not known to this gateway. */
   public BatchResolver(PackCatalog packs, Clock clock) {
+    this(packs, List.of(), clock);
+  }
+
+  /**
+   * Only jobs whose shape is one of {@code buckets} (empty: any), as where the stages run TensorRT
+   * engines built for those shapes alone.
+   *
+   * @throws IllegalArgumentException when a bucket is not a size some pack accepts
+   */
+  public BatchResolver(PackCatalog packs, List<ShapeBucket> buckets, Clock clock) {
     this.packs = packs;
+    this.buckets = new HashMap<>();
+    if (!buckets.isEmpty()) {
+      for (String name : packs.names()) {
+        this.buckets.put(name, ShapeBuckets.of(buckets, packs.pack(name).orElseThrow()));
+      }
+    }
     this.clock = clock;
   }
 
@@ -105,8 +127,9 @@ public final class BatchResolver {
     boolean rewrite = job.rewrite() == null || job.rewrite();
     boolean upsample = job.upsample() == null || job.upsample();
     try {
-      new RenderSpec(jobId, job.prompt(), job.negativePrompt(), seed, width, height, frames, fps, job.steps(),
-          job.guidance(), job.shift(), rewrite, upsample).resolve(pack);
+      RenderSpec.Resolved resolved = new RenderSpec(jobId, job.prompt(), job.negativePrompt(), seed, width, height,
+          frames, fps, job.steps(), job.guidance(), job.shift(), rewrite, upsample).resolve(pack);
+      Optional.ofNullable(buckets.get(pack.name())).flatMap(b -> b.check(resolved.geometry())).ifPresent(problems::add);
     } catch (InvalidRenderException e) {
       problems.addAll(e.problems());
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.JobSpec;
+import io.flowreel.pack.ShapeBuckets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -89,6 +90,34 @@ class BatchResolverTest {
       assertThat(p.message()).isEqualTo("jobs[1]: width 300 is not valid for pack tiny: it must be a multiple of 32 "
           + "between 32 and 512 (nearest valid: 288 or 320)");
     });
+  }
+
+  @Test
+  void withTensorRtBucketsAJobOfAnotherShapeIsRefusedNamingTheValidOnes() {
+    BatchResolver gpu = new BatchResolver(TinyPacks.catalog(), ShapeBuckets.parseList("256x256x17,512x512x33"),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    InvalidBatchException refused = catchThrowableOfType(InvalidBatchException.class, () -> gpu.resolve(request("""
+        [{"prompt": "in a bucket"}, {"prompt": "too long", "frames": 21},
+         {"prompt": "preview", "width": 256, "height": 256, "frames": 17, "upsample": false},
+         {"prompt": "a preview of a bucket", "width": 128, "height": 128, "upsample": false}]
+        """), "studio-a", BATCH, null));
+    assertThat(refused.problems()).extracting(BatchProblem::message).containsExactly(
+        "jobs[1]: size 256x256x21 is not one of the shapes this farm's GPU engines for pack tiny were built for: use "
+            + "256x256x17, 512x512x33 (128x128x17, 256x256x33 without upsampling)",
+        "jobs[2]: size 256x256x17 without upsampling is not one of the shapes this farm's GPU engines for pack tiny "
+            + "were built for: use 256x256x17, 512x512x33 (128x128x17, 256x256x33 without upsampling)");
+    String inBuckets = "[{\"prompt\": \"a\"}, {\"prompt\": \"b\", \"width\": 512, \"height\": 512, \"frames\": 33},"
+        + " {\"prompt\": \"c\", \"width\": 256, \"height\": 256, \"frames\": 33, \"upsample\": false}]";
+    assertThat(gpu.resolve(request(inBuckets), "studio-a", BATCH, null).jobs()).hasSize(3);
+    // Without buckets (ONNX Runtime takes any size) the same shape passes.
+    assertThat(resolve("[{\"prompt\": \"b\", \"frames\": 21}]").jobs()).hasSize(1);
+  }
+
+  @Test
+  void aBucketAPackCannotRenderStopsTheGatewayAtStart() {
+    assertThatThrownBy(() -> new BatchResolver(TinyPacks.catalog(), ShapeBuckets.parseList("4096x4096x17"),
+        Clock.fixed(NOW, ZoneOffset.UTC)))
+        .hasMessageStartingWith("shape bucket 4096x4096x17: width 4096 is not valid for pack tiny");
   }
 
   @Test

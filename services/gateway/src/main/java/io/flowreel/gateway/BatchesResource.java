@@ -2,6 +2,7 @@ package io.flowreel.gateway;
 
 import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.runtime.Pipeline;
 import io.flowreel.submission.AcceptedBatch;
 import io.flowreel.submission.BatchIds;
@@ -63,7 +64,8 @@ public class BatchesResource {
     this.config = config;
     PackCatalog packs = PackCatalog.load(config.packs().dir().orElse(config.home().resolve("models")),
         config.packs().defaultPack());
-    this.resolver = new BatchResolver(packs, Clock.systemUTC());
+    this.resolver = new BatchResolver(packs, ShapeBuckets.parseList(config.tensorrt().buckets().orElse("")),
+        Clock.systemUTC());
   }
 
   @POST

@@ -30,6 +30,8 @@ public interface GatewayConfig {
 
   Gateway gateway();
 
+  Tensorrt tensorrt();
+
   interface Kafka {
     String bootstrapServers();
   }
@@ -65,6 +67,14 @@ public interface GatewayConfig {
     /** Pack of jobs that name none. */
     @WithDefault("tiny")
     String defaultPack();
+  }
+
+  interface Tensorrt {
+    /**
+     * WIDTHxHEIGHTxFRAMES,... the stages' TensorRT engines were built for: jobs of other shapes are
+     * refused at submission. Unset: any size the pack accepts (ONNX Runtime takes any).
+     */
+    Optional<String> buckets();
   }
 
   interface Gateway {

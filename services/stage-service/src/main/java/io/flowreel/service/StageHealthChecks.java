@@ -90,6 +90,23 @@ public class StageHealthChecks {
 
   @Produces
   @Readiness
+  HealthCheck engine() {
+    return () -> {
+      HealthCheckResponseBuilder response = HealthCheckResponse.named("engine")
+          .withData("requested", config.engine());
+      return service.engine()
+          .map(engine -> {
+            response.up().withData("engine", engine.kind()).withData("reason", engine.reason());
+            engine.details().forEach(response::withData);
+            return response;
+          })
+          .orElseGet(() -> response.down().withData("error", service.failure().orElse("opening")))
+          .build();
+    };
+  }
+
+  @Produces
+  @Readiness
   HealthCheck taking() {
     return () -> worker(HealthCheckResponse.named("worker-started"), false);
   }

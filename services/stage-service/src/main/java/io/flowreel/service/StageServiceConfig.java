@@ -51,6 +51,16 @@ public interface StageServiceConfig {
   @WithDefault("5")
   int checkpointEvery();
 
+  /**
+   * What the stage runs its networks on: {@code auto} (TensorRT where a CUDA device and TensorRT
+   * load, else ONNX Runtime), {@code tensorrt} (fail at start-up where it cannot run) or
+   * {@code onnxruntime}.
+   */
+  @WithDefault("auto")
+  String engine();
+
+  Tensorrt tensorrt();
+
   interface Kafka {
     String bootstrapServers();
   }
@@ -76,6 +86,19 @@ public interface StageServiceConfig {
   interface Pack {
     /** The model pack folder; {@code <home>/models/tiny} when unset. */
     Optional<Path> path();
+  }
+
+  /** How TensorRT engines are built and cached (docs/gpu.md); unused on ONNX Runtime. */
+  interface Tensorrt {
+    /** WIDTHxHEIGHTxFRAMES,... to build engines for; the pack's default output when unset. */
+    Optional<String> buckets();
+
+    /** fp32, or fp16 / bf16 from a converted ONNX file in the pack. */
+    @WithDefault("fp32")
+    String precision();
+
+    /** Local engine cache, {@code ~/.cache/flowreel/tensorrt} when unset; shared through the work bucket too. */
+    Optional<Path> cacheDir();
   }
 
   /** Transient failures retry with exponential backoff: base, 2 base, 4 base ... up to cap. */
