@@ -68,6 +68,16 @@ def decode(decoder, latent):
 # ---------------------------------------------------------------------------------------------
 # TAE: encoder and decoder together on 9-frame, 64-pixel crops of 128-pixel clips.
 
+def crops(rng, batch, crop, frames):
+    """[batch, 3, frames, crop, crop] from fresh scenes; crops start on the latent grid."""
+    clips = []
+    for _ in range(batch):
+        video = world.render(world.sample_scene(rng), DECODER_SIZE, frames=range(frames))
+        y, x = rng.integers(0, DECODER_SIZE - crop + 1, size=2) // 8 * 8
+        clips.append(video[:, :, y:y + crop, x:x + crop])
+    return torch.from_numpy(np.stack(clips)).transpose(1, 2)
+
+
 def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_noise=0.1):
     torch.manual_seed(1)
     rng = np.random.default_rng(1)
@@ -76,12 +86,7 @@ def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_nois
     optimizer = torch.optim.AdamW(params, lr=peak_lr, weight_decay=0.0)
     started = time.time()
     for step in range(steps):
-        clips = []
-        for _ in range(batch):
-            video = world.render(world.sample_scene(rng), DECODER_SIZE, frames=range(frames))
-            y, x = rng.integers(0, DECODER_SIZE - crop + 1, size=2) // 8 * 8
-            clips.append(video[:, :, y:y + crop, x:x + crop])
-        clips = torch.from_numpy(np.stack(clips)).transpose(1, 2)
+        clips = crops(rng, batch, crop, frames)
         set_lr(optimizer, cosine_lr(step, steps, peak_lr))
         latent = encoder(clips)
         # Noise on the latent keeps the decoder calm about the DiT's small errors.
@@ -210,12 +215,7 @@ def finetune_decoder(work, steps, batch=8, crop=64, frames=9, peak_lr=2e-4, late
     optimizer = torch.optim.AdamW(decoder.parameters(), lr=peak_lr, weight_decay=0.0)
     started = time.time()
     for step in range(steps):
-        clips = []
-        for _ in range(batch):
-            video = world.render(world.sample_scene(rng), DECODER_SIZE, frames=range(frames))
-            y, x = rng.integers(0, DECODER_SIZE - crop + 1, size=2) // 8 * 8
-            clips.append(video[:, :, y:y + crop, x:x + crop])
-        clips = torch.from_numpy(np.stack(clips)).transpose(1, 2)
+        clips = crops(rng, batch, crop, frames)
         set_lr(optimizer, cosine_lr(step, steps, peak_lr))
         with torch.no_grad():
             latent = encoder(clips) / scale
