@@ -12,6 +12,7 @@ a varying order, so two runs agree in their figures, not bit for bit.
 import argparse
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -168,7 +169,9 @@ def evaluate_upsampler(net, count=16):
 # Latents: the DiT's training set, encoded once and scaled to unit variance.
 
 @torch.no_grad()
-def encode_latents(work, count, seed=3):
+def encode_latents(work, count, resume=False, seed=3):
+    """With resume (a restored snapshot), the stored scale is kept and the decoder, already folded
+    and perhaps fine-tuned, is left alone."""
     encoder, decoder = fm.CausalEncoder(), fm.CausalDecoder()
     encoder.load_state_dict(torch.load(work / "encoder.pt"))
     decoder.load_state_dict(torch.load(work / "decoder_raw.pt"))
@@ -182,14 +185,17 @@ def encode_latents(work, count, seed=3):
         latents.append(encoder(clips))
         scenes += batch
     latents = torch.cat(latents)
-    # Scale only, no shift: zero must stay zero, since a video starts from zero decoder caches.
-    scale = latents.std().item()
-    decoder.conv_in.conv.weight.mul_(scale)
-    check = heldout_clips(4)
-    z = encoder(check)
-    assert torch.allclose(decode(decoder, z / scale), decode(load_decoder(work, raw=True), z), atol=1e-4)
-    torch.save(decoder.state_dict(), work / "decoder.pt")
-    (work / "latent_scale.json").write_text(json.dumps({"scale": scale}))
+    if resume:
+        scale = json.loads((work / "latent_scale.json").read_text())["scale"]
+    else:
+        # Scale only, no shift: zero must stay zero, since a video starts from zero decoder caches.
+        scale = latents.std().item()
+        decoder.conv_in.conv.weight.mul_(scale)
+        check = heldout_clips(4)
+        z = encoder(check)
+        assert torch.allclose(decode(decoder, z / scale), decode(load_decoder(work, raw=True), z), atol=1e-4)
+        torch.save(decoder.state_dict(), work / "decoder.pt")
+        (work / "latent_scale.json").write_text(json.dumps({"scale": scale}))
     np.save(work / "latents.npy", (latents / scale).numpy())
     (work / "scenes.json").write_text(json.dumps(scenes))
     log(work, "latents-done", clips=count, scale=round(scale, 5), shape=list(latents.shape),
@@ -333,13 +339,20 @@ def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
     first = 0
     checkpoint = work / "dit_checkpoint.pt"
+    rewarm = 0  # a fresh optimizer on trained weights warms up again
     if resume and checkpoint.exists():
         state = torch.load(checkpoint)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
         ema, first = state["ema"], state["step"] + 1
-        rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(state["torch_rng"])
+        if "optimizer" in state:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])
+        else:  # a committed snapshot: the EMA weights only
+            model.load_state_dict(ema)
+            rng = captioner.rng = np.random.default_rng(4 + first)
+            torch.manual_seed(4 + first)
+            rewarm = first
     started = time.time()
     for step in range(first, steps):
         index = torch.from_numpy(rng.integers(len(latents), size=batch))
@@ -348,7 +361,7 @@ def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False
         s = training_times(batch)
         noise = torch.randn_like(x0)
         xs = (1 - s)[:, None, None, None, None] * x0 + s[:, None, None, None, None] * noise
-        set_lr(optimizer, cosine_lr(step, steps, peak_lr, warmup=100))
+        set_lr(optimizer, cosine_lr(step, steps, peak_lr, warmup=100) * min(1.0, (step - rewarm + 1) / 100))
         v = dit(xs, s, cond["clip"][0], cond["clip"][1], cond["byt5"], cond["ul2"])
         loss = F.mse_loss(v, noise - x0)
         optimizer.zero_grad()
@@ -377,6 +390,27 @@ def save_dit_weights(work, model, ema):
         torch.save(net.state_dict(), work / f"text_{name}.pt")
 
 
+SNAPSHOT = TOOLS / "training-state"
+SNAPSHOT_FILES = ["encoder.pt", "decoder_raw.pt", "decoder.pt", "upsampler.pt", "latent_scale.json"]
+
+
+def snapshot(work):
+    """What a later run needs to go on training without starting over, small enough to commit: the
+    TAE and upsampler, and the DiT and text encoders as their EMA weights (no optimizer state). The
+    latents are not kept: `latents` re-encodes them from the encoder."""
+    SNAPSHOT.mkdir(exist_ok=True)
+    for name in SNAPSHOT_FILES:
+        shutil.copyfile(work / name, SNAPSHOT / name)
+    state = torch.load(work / "dit_checkpoint.pt")
+    torch.save({"ema": state["ema"], "step": state["step"]}, SNAPSHOT / "dit_checkpoint.pt")
+    log(work, "snapshot-done", step=state["step"], bytes=sum(p.stat().st_size for p in SNAPSHOT.iterdir()))
+
+
+def restore(work):
+    for name in SNAPSHOT_FILES + ["dit_checkpoint.pt"]:
+        shutil.copyfile(SNAPSHOT / name, work / name)
+
+
 def build_pack(work, out):
     subprocess.run([sys.executable, str(TOOLS / "build_tiny_pack.py"), "--weights", str(work), "--out", str(out)],
                    check=True)
@@ -384,7 +418,8 @@ def build_pack(work, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["tae", "upsampler", "latents", "dit", "decoder", "pack", "all"])
+    parser.add_argument("stage", choices=["tae", "upsampler", "latents", "dit", "decoder", "pack", "all",
+                                          "snapshot", "restore"])
     parser.add_argument("--work", default=str(TOOLS / ".cache" / "training"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tae-steps", type=int, default=1500)
@@ -392,7 +427,8 @@ def main():
     parser.add_argument("--latent-clips", type=int, default=3000)
     parser.add_argument("--dit-steps", type=int, default=3000)
     parser.add_argument("--decoder-steps", type=int, default=1500)
-    parser.add_argument("--resume", action="store_true", help="continue the DiT from its last checkpoint")
+    parser.add_argument("--resume", action="store_true",
+                        help="latents: keep the restored scale and decoder; dit: continue from the checkpoint")
     parser.add_argument("--out", default=str(TOOLS.parent / "models" / "tiny"))
     args = parser.parse_args()
     work = Path(args.work)
@@ -405,11 +441,15 @@ def main():
         elif stage == "upsampler":
             train_upsampler(work, args.upsampler_steps)
         elif stage == "latents":
-            encode_latents(work, args.latent_clips)
+            encode_latents(work, args.latent_clips, resume=args.resume)
         elif stage == "dit":
             train_dit(work, args.dit_steps, resume=args.resume)
         elif stage == "decoder":
             finetune_decoder(work, args.decoder_steps)
+        elif stage == "snapshot":
+            snapshot(work)
+        elif stage == "restore":
+            restore(work)
         else:
             build_pack(work, Path(args.out))
 
