@@ -305,12 +305,30 @@ class TextStack(torch.nn.Module):
         return out
 
 
+def sine_cosine_table(length, first, last, top):
+    """[length, 128]: sine-cosine pairs in dims first..last, up to `top` half-cycles across the table
+    (which the DiT resizes to the latent's length), norm 3 per row."""
+    table = torch.zeros(length, 128)
+    pairs = (last - first) // 2
+    angle = math.pi * torch.linspace(0, 1, length)[:, None] * torch.linspace(0.5, top, pairs)[None]
+    table[:, first:last:2] = torch.sin(angle) * 3 / math.sqrt(pairs)
+    table[:, first + 1:last:2] = torch.cos(angle) * 3 / math.sqrt(pairs)
+    return table
+
+
 def new_dit():
     dit = fm.build_network("dit").train()
     # AdaLN-Zero: every block starts as the identity and the output as zero.
     for layer in [b.ada for b in dit.blocks] + [dit.final]:
         torch.nn.init.zeros_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
+    # The random position tables (std 0.02, a norm of 0.2 against patch tokens of about 7) leave the
+    # DiT nearly blind to where a token is; sine-cosine rows in separate dims for t, h and w give it
+    # positions from the start. The committed run got them added at step 5600 (docs/model-quality.md).
+    with torch.no_grad():
+        dit.pos_t.add_(sine_cosine_table(len(dit.pos_t), 0, 32, 4.0))
+        dit.pos_h.add_(sine_cosine_table(len(dit.pos_h), 32, 80, 8.0))
+        dit.pos_w.add_(sine_cosine_table(len(dit.pos_w), 80, 128, 8.0))
     return dit
 
 
@@ -345,19 +363,20 @@ def object_masks(scenes, latent_shape):
     return torch.from_numpy(masks)
 
 
-def object_weights(masks, s, weight, sure=0.75, unsure=0.95):
+def object_weights(masks, s, weight, sure=0.5, unsure=0.75):
     """Per-element loss weights, 1 + weight * coverage. Objects cover about 4% of a frame, so under a
     plain MSE the gradient that would teach their colour, shape and path drowns in the background's
     irreducible noise: after 3700 steps the DiT drew every background right and the object's colour
-    at chance. Weighting shifts the optimum towards "object here", which is harmless where x_s already
-    shows where the object is and wrong near pure noise, where it would paint object colour
-    everywhere; so the weight fades out between s = sure and s = unsure."""
+    at chance. The weight shifts the optimum towards "object here". That is harmless where x_s shows
+    where the object is, and wrong where it does not: faded out between s = 0.75 and 0.95, it made the
+    sampler paint object colour all over the frame. So it is whole below s = sure and gone above
+    s = unsure."""
     fade = ((unsure - s) / (unsure - sure)).clamp(0, 1)
     return 1 + weight * fade[:, None, None, None, None] * masks
 
 
 def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False, object_weight=10.0,
-              object_fade=(0.75, 0.95), time_mix=(1, 1, 1)):
+              object_fade=(0.5, 0.75), time_mix=(1, 1, 2)):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     latents = torch.from_numpy(np.load(work / "latents.npy"))
@@ -460,9 +479,9 @@ def main():
     parser.add_argument("--decoder-steps", type=int, default=1500)
     parser.add_argument("--object-weight", type=float, default=10.0,
                         help="dit: extra loss weight on the cells the objects cover (0: plain MSE)")
-    parser.add_argument("--object-fade", type=float, nargs=2, default=[0.75, 0.95], metavar=("SURE", "UNSURE"),
+    parser.add_argument("--object-fade", type=float, nargs=2, default=[0.5, 0.75], metavar=("SURE", "UNSURE"),
                         help="dit: the object weight is whole below s = SURE and gone above s = UNSURE")
-    parser.add_argument("--time-mix", type=float, nargs=3, default=[1, 1, 1], metavar=("LOGIT", "UNIFORM", "HIGH"),
+    parser.add_argument("--time-mix", type=float, nargs=3, default=[1, 1, 2], metavar=("LOGIT", "UNIFORM", "HIGH"),
                         help="dit: proportions of the three time samplers")
     parser.add_argument("--resume", action="store_true",
                         help="latents: keep the restored scale and decoder; dit: continue from the checkpoint")
