@@ -305,10 +305,11 @@ class TextStack(torch.nn.Module):
         return out
 
 
-def sine_cosine_table(length, first, last, top):
-    """[length, 128]: sine-cosine pairs in dims first..last, up to `top` half-cycles across the table
-    (which the DiT resizes to the latent's length), norm 3 per row."""
-    table = torch.zeros(length, 128)
+def sine_cosine_table(like, first, last, top):
+    """A table shaped like `like` with sine-cosine pairs in dims first..last, up to `top` half-cycles
+    across its rows (which the DiT resizes to the latent's length), norm 3 per row."""
+    length = len(like)
+    table = torch.zeros_like(like)
     pairs = (last - first) // 2
     angle = math.pi * torch.linspace(0, 1, length)[:, None] * torch.linspace(0.5, top, pairs)[None]
     table[:, first:last:2] = torch.sin(angle) * 3 / math.sqrt(pairs)
@@ -326,15 +327,15 @@ def new_dit():
     # DiT nearly blind to where a token is; sine-cosine rows in separate dims for t, h and w give it
     # positions from the start. The committed run got them added at step 5600 (docs/model-quality.md).
     with torch.no_grad():
-        dit.pos_t.add_(sine_cosine_table(len(dit.pos_t), 0, 32, 4.0))
-        dit.pos_h.add_(sine_cosine_table(len(dit.pos_h), 32, 80, 8.0))
-        dit.pos_w.add_(sine_cosine_table(len(dit.pos_w), 80, 128, 8.0))
+        dit.pos_t.add_(sine_cosine_table(dit.pos_t, 0, 32, 4.0))
+        dit.pos_h.add_(sine_cosine_table(dit.pos_h, 32, 80, 8.0))
+        dit.pos_w.add_(sine_cosine_table(dit.pos_w, 80, 128, 8.0))
     return dit
 
 
-def training_times(batch, mix=(1, 1, 1), shift=3.0):
-    """In the proportions `mix`: shifted logit-normal (where the sampler's shift spends its steps), uniform, and
-    0.85-1. Near pure noise only the caption says what the clip shows, and that is where the first
+def training_times(batch, mix, shift=3.0):
+    """In the proportions `mix`: shifted logit-normal (where the sampler's shift spends its steps),
+    uniform, and 0.85-1. Near pure noise only the caption says what the clip shows, and that is where the first
     steps decide colour, shape and path. With only the first two (4% of draws above 0.95), the DiT
     still ignored the text after 1000 steps."""
     logit_normal = torch.sigmoid(torch.randn(batch))
