@@ -27,12 +27,9 @@ PROMPTS = ["a red ball drifting to the right on a blue floor", "a green square m
 
 
 def load(state):
-    """TextStack and DiT from a train_dit state dict (keys text.<encoder>.* and dit.*)."""
+    """TextStack and DiT from a train_dit EMA state dict, laid out as train_dit's model."""
     text, dit = training.TextStack().eval(), fm.build_network("dit")
-    for name, net in text.nets.items():
-        prefix = f"text.{name}."
-        net.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
-    dit.load_state_dict({k[len("dit."):]: v for k, v in state.items() if k.startswith("dit.")})
+    torch.nn.ModuleDict({"text": text.nets, "dit": dit}).load_state_dict(state)
     return text, dit
 
 
