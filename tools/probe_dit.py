@@ -3,12 +3,15 @@
 
     /usr/bin/python3 tools/probe_dit.py samples --work tools/.cache/training --out /tmp/samples.png
     /usr/bin/python3 tools/probe_dit.py errors --work tools/.cache/training [CHECKPOINT ...]
+    /usr/bin/python3 tools/probe_dit.py wording [CHECKPOINT ...]
 
 `samples` draws a few prompts with the Java sampler's settings (Euler, shifted schedule, guidance) in
 PyTorch and writes one row of frames 0, 4, 8, 12, 16 per prompt, under a row decoded from a training
 latent (which shows that the decoder and the latents agree). `errors` prints, for the EMA weights of
 each checkpoint, the velocity error on training clips at several noise levels, split between the
 latent cells an object covers and the background: the object's error is what falls slowly.
+`wording` prints how much changing the colour, shape, motion or background word of one prompt moves
+each text encoder's tokens and the DiT's velocity.
 """
 import argparse
 import json
@@ -80,10 +83,39 @@ def errors(work, checkpoints, clips=96):
         print(json.dumps(figures))
 
 
+@torch.no_grad()
+def wording(work, checkpoints, rows=8):
+    """How far one changed word moves each encoder's tokens and the DiT's velocity (relative
+    norms): an attribute that moves neither cannot be rendered, however long the DiT trains."""
+    base = "a red ball moving right on a blue background"
+    changed = {"colour": "a green ball moving right on a blue background",
+               "shape": "a red box moving right on a blue background",
+               "motion": "a red ball moving left on a blue background",
+               "background": "a red ball moving right on a white background"}
+    for checkpoint in checkpoints:
+        state = torch.load(checkpoint)
+        text, dit = load(state["ema"])
+        first = text([training.rewrite(base, 0)] * rows)
+        others = {k: text([training.rewrite(p, 0)] * rows) for k, p in changed.items()}
+        figures = {"checkpoint": str(checkpoint), "step": state["step"]}
+        for name in fm.TEXT_ENCODERS:
+            tokens = [c[name][0] if isinstance(c[name], tuple) else c[name] for c in (first, *others.values())]
+            figures[name] = {k: round(((t - tokens[0]).norm() / tokens[0].norm()).item(), 3)
+                             for k, t in zip(changed, tokens[1:])}
+        for s in (0.95, 0.5):
+            x = torch.randn(rows, fm.LATENT_CHANNELS, 5, 16, 16, generator=torch.Generator().manual_seed(1))
+            times = torch.full((rows,), s)
+            v = velocity(dit, x, times, first)
+            figures[f"velocity s={s}"] = {k: round(((velocity(dit, x, times, c) - v).norm() / v.norm()).item(), 3)
+                                          for k, c in others.items()}
+        print(json.dumps(figures))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("probe", choices=["samples", "errors"])
-    parser.add_argument("checkpoints", nargs="*", type=Path, help="errors: checkpoints (default: the work folder's)")
+    parser.add_argument("probe", choices=["samples", "errors", "wording"])
+    parser.add_argument("checkpoints", nargs="*", type=Path,
+                        help="errors, wording: checkpoints (default: the work folder's)")
     parser.add_argument("--work", type=Path, default=training.TOOLS / ".cache" / "training")
     parser.add_argument("--out", type=Path, default=Path("dit-samples.png"))
     parser.add_argument("--guidance", type=float, default=5.0)
@@ -93,8 +125,10 @@ def main():
     torch.set_num_threads(1)
     if args.probe == "samples":
         samples(args.work, args.out, args.guidance, args.steps, args.shift)
-    else:
+    elif args.probe == "errors":
         errors(args.work, args.checkpoints or [args.work / "dit_checkpoint.pt"])
+    else:
+        wording(args.work, args.checkpoints or [args.work / "dit_checkpoint.pt"])
 
 
 if __name__ == "__main__":

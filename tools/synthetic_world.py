@@ -25,12 +25,15 @@ FRAMES = 17
 RADIUS = (0.09, 0.13)          # of the frame width: 23-33 pixels at 256
 SPEED = (0.014, 0.020)         # frame widths per frame: 22-32% of the width over 16 frames
 MARGIN = 0.02
+JITTER = 0.05                  # of the frame width, around the path's anchor
+ANCHORS = {1: [(0.5, 0.5)], 2: [(0.3, 0.5), (0.7, 0.5)]}  # the first-named object left of the second
 SQUARE_HALF_SIDE = 0.88        # of the radius, so the three shapes look about the same size
 TRIANGLE_CIRCUMRADIUS = 1.2
 DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1), "still": (0, 0)}
 
 
-def sample_object(rng, colour=None, shape=None, motion=None):
+def sample_object(rng, colour=None, shape=None, motion=None, anchor=(0.5, 0.5)):
+    """The object's path is centred on `anchor`, give or take JITTER, and kept inside the frame."""
     colour = colour or OBJECT_COLOURS[rng.integers(len(OBJECT_COLOURS))]
     shape = shape or SHAPES[rng.integers(len(SHAPES))]
     motion = motion or MOTIONS[rng.integers(len(MOTIONS))]
@@ -40,16 +43,16 @@ def sample_object(rng, colour=None, shape=None, motion=None):
     travel = speed * (FRAMES - 1)
     reach = r * TRIANGLE_CIRCUMRADIUS + MARGIN
 
-    def start(d):
+    def start(centre, d):
         lo, hi = reach, 1 - reach
         if d > 0:
             hi -= travel
         elif d < 0:
             lo += travel
-        return rng.uniform(lo, hi)
+        return float(np.clip(centre + rng.uniform(-JITTER, JITTER) - d * travel / 2, lo, hi))
 
     return {"colour": colour, "shape": shape, "motion": motion, "radius": r, "speed": speed,
-            "x": start(dx), "y": start(dy)}
+            "x": start(anchor[0], dx), "y": start(anchor[1], dy)}
 
 
 def path(obj, frames=None):
@@ -69,10 +72,11 @@ def sample_scene(rng, objects=None, background=None, first=None):
     """A scene: background name and one or two objects whose paths never touch. `first` fixes
     attributes of the first object (colour/shape/motion)."""
     count = objects or (1 if rng.random() < 0.7 else 2)
+    anchors = ANCHORS[count]
     while True:
-        objs = [sample_object(rng, **(first or {}))]
+        objs = [sample_object(rng, anchor=anchors[0], **(first or {}))]
         while len(objs) < count:
-            other = sample_object(rng)
+            other = sample_object(rng, anchor=anchors[1])
             if other["colour"] != objs[0]["colour"] and not overlaps(objs[0], other):
                 objs.append(other)
         taken = {o["colour"] for o in objs}

@@ -295,14 +295,50 @@ class TextStack(torch.nn.Module):
         self.nets = torch.nn.ModuleDict({n: fm.build_network("text_" + n, sizes).train() for n in fm.TEXT_ENCODERS})
 
     def forward(self, texts):
-        out = {}
+        out = {"masks": {}}
         for name, net in self.nets.items():
             length = fm.TEXT_ENCODERS[name][0]
             rows = [self.encode_bytes(t, length) if name == "byt5" else self.tokenizers[name].encode(t) for t in texts]
             ids = torch.tensor([r["input_ids"] for r in rows])
             mask = torch.tensor([r["attention_mask"] for r in rows])
             out[name] = net(ids, mask)
+            out["masks"][name] = mask
         return out
+
+
+ATTRIBUTES = {"colour": world.OBJECT_COLOURS, "shape": world.SHAPES, "motion": world.MOTIONS,
+              "background": world.BACKGROUNDS}
+
+
+class AttributeHeads(torch.nn.Module):
+    """Training only, never exported: one linear read-out per text encoder that names the caption's
+    first object (colour, shape, motion) and background from the encoder's mean token.
+
+    Trained jointly with the DiT from scratch, the encoders kept only what the DiT used early on:
+    at step 8400 one changed word moved CLIP's tokens by 88% for a colour and 3.6% for a motion,
+    1.2% for a shape, and the DiT's velocity moved by 16%, 0.2% and 0.1%. A pretrained text encoder
+    would tell all of them apart; this read-out's cross-entropy is the small stand-in for that
+    pretraining, so that the DiT gets a signal to learn from."""
+
+    def __init__(self):
+        super().__init__()
+        classes = sum(len(v) for v in ATTRIBUTES.values())
+        self.heads = torch.nn.ModuleDict({n: torch.nn.Linear(fm.TEXT_ENCODERS[n][1], classes) for n in fm.TEXT_ENCODERS})
+
+    def forward(self, cond, scenes, texts):
+        kept = torch.tensor([t != "" for t in texts])
+        if not kept.any():
+            return torch.zeros(())
+        targets = {a: torch.tensor([options.index(s["objects"][0][a] if a != "background" else s["background"])
+                                    for s in scenes])[kept] for a, options in ATTRIBUTES.items()}
+        loss = 0
+        for name, head in self.heads.items():
+            tokens = cond[name][0] if isinstance(cond[name], tuple) else cond[name]
+            mask = cond["masks"][name].to(tokens.dtype)
+            mean = tokens.sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+            logits = head(mean[kept]).split([len(v) for v in ATTRIBUTES.values()], dim=1)
+            loss = loss + sum(F.cross_entropy(l, targets[a]) for l, a in zip(logits, ATTRIBUTES))
+        return loss / len(self.heads)
 
 
 def sine_cosine_table(like, first, last, top):
@@ -377,7 +413,7 @@ def object_weights(masks, s, weight, sure=0.5, unsure=0.75):
 
 
 def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False, object_weight=10.0,
-              object_fade=(0.5, 0.75), time_mix=(1, 1, 2)):
+              object_fade=(0.5, 0.75), time_mix=(1, 1, 2), attribute_weight=0.1):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     latents = torch.from_numpy(np.load(work / "latents.npy"))
@@ -388,6 +424,8 @@ def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False
     model = torch.nn.ModuleDict({"text": text.nets, "dit": dit})
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
+    reader = AttributeHeads()
+    reader_optimizer = torch.optim.AdamW(reader.parameters(), lr=peak_lr, weight_decay=0.01)
     first = 0
     checkpoint = work / "dit_checkpoint.pt"
     rewarm = 0  # a fresh optimizer on trained weights warms up again
@@ -397,6 +435,9 @@ def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False
         if "optimizer" in state:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
+            if "reader" in state:  # checkpoints from before the read-out have none
+                reader.load_state_dict(state["reader"])
+                reader_optimizer.load_state_dict(state["reader_optimizer"])
             rng.bit_generator.state = state["rng"]
             torch.set_rng_state(state["torch_rng"])
         else:  # a committed snapshot: the EMA weights only
@@ -408,24 +449,32 @@ def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False
     for step in range(first, steps):
         index = torch.from_numpy(rng.integers(len(latents), size=batch))
         x0 = latents[index]
-        cond = text([captioner(scenes[i]) for i in index.tolist()])
+        texts = [captioner(scenes[i]) for i in index.tolist()]
+        cond = text(texts)
         s = training_times(batch, time_mix)
         noise = torch.randn_like(x0)
         xs = (1 - s)[:, None, None, None, None] * x0 + s[:, None, None, None, None] * noise
         set_lr(optimizer, cosine_lr(step, steps, peak_lr, warmup=100) * min(1.0, (step - rewarm + 1) / 100))
         v = dit(xs, s, cond["clip"][0], cond["clip"][1], cond["byt5"], cond["ul2"])
-        loss = (object_weights(masks[index], s, object_weight, *object_fade) * (v - (noise - x0)) ** 2).mean()
+        flow = (object_weights(masks[index], s, object_weight, *object_fade) * (v - (noise - x0)) ** 2).mean()
+        read = reader(cond, [scenes[i] for i in index.tolist()], texts)
+        loss = flow + attribute_weight * read
         optimizer.zero_grad()
+        reader_optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        set_lr(reader_optimizer, optimizer.param_groups[0]["lr"])
+        reader_optimizer.step()
         with torch.no_grad():
             for k, v in model.state_dict().items():
                 ema[k].mul_(ema_decay).add_(v.detach(), alpha=1 - ema_decay)
         if step % 25 == 0 or step == steps - 1:
-            log(work, "dit", step=step, loss=round(loss.item(), 4), seconds=round(time.time() - started))
+            log(work, "dit", step=step, loss=round(flow.item(), 4), attributes=round(read.item(), 4),
+                seconds=round(time.time() - started))
         if step % 100 == 99 or step == steps - 1:
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "ema": ema, "step": step,
+                        "reader": reader.state_dict(), "reader_optimizer": reader_optimizer.state_dict(),
                         "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, checkpoint)
             save_dit_weights(work, model, ema)
     log(work, "dit-done", steps=steps, batch=batch, seconds=round(time.time() - started),
@@ -484,6 +533,8 @@ def main():
                         help="dit: the object weight is whole below s = SURE and gone above s = UNSURE")
     parser.add_argument("--time-mix", type=float, nargs=3, default=[1, 1, 2], metavar=("LOGIT", "UNIFORM", "HIGH"),
                         help="dit: proportions of the three time samplers")
+    parser.add_argument("--attribute-weight", type=float, default=0.1,
+                        help="dit: weight of the text encoders' attribute read-out loss (0: none)")
     parser.add_argument("--resume", action="store_true",
                         help="latents: keep the restored scale and decoder; dit: continue from the checkpoint")
     parser.add_argument("--out", default=str(TOOLS.parent / "models" / "tiny"))
@@ -501,7 +552,8 @@ def main():
             encode_latents(work, args.latent_clips, resume=args.resume)
         elif stage == "dit":
             train_dit(work, args.dit_steps, resume=args.resume, object_weight=args.object_weight,
-                      object_fade=tuple(args.object_fade), time_mix=tuple(args.time_mix))
+                      object_fade=tuple(args.object_fade), time_mix=tuple(args.time_mix),
+                      attribute_weight=args.attribute_weight)
         elif stage == "decoder":
             finetune_decoder(work, args.decoder_steps)
         elif stage == "snapshot":
