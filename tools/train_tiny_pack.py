@@ -400,20 +400,21 @@ def object_masks(scenes, latent_shape):
     return torch.from_numpy(masks)
 
 
-def object_weights(masks, s, weight, sure=0.5, unsure=0.75):
+def object_weights(masks, s, weight, sure=0.9, unsure=1.0):
     """Per-element loss weights, 1 + weight * coverage. Objects cover about 4% of a frame, so under a
     plain MSE the gradient that would teach their colour, shape and path drowns in the background's
     irreducible noise: after 3700 steps the DiT drew every background right and the object's colour
-    at chance. The weight shifts the optimum towards "object here". That is harmless where x_s shows
-    where the object is, and wrong where it does not: faded out between s = 0.75 and 0.95, it made the
-    sampler paint object colour all over the frame. So it is whole below s = sure and gone above
-    s = unsure."""
+    at chance. The weight shifts the optimum towards "object here". Where neither x_s nor the caption
+    shows where the object is, that is wrong: with objects placed anywhere, a weight up to s = 0.95
+    made the sampler paint object colour all over the frame. Now the caption shows where (paths are
+    centred on fixed anchors), and the weight up to s = 0.9, fading to nothing at 1, is what made the
+    DiT learn motion (docs/model-quality.md). Whole below s = sure, gone above s = unsure."""
     fade = ((unsure - s) / (unsure - sure)).clamp(0, 1)
     return 1 + weight * fade[:, None, None, None, None] * masks
 
 
 def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False, object_weight=10.0,
-              object_fade=(0.5, 0.75), time_mix=(1, 1, 2), attribute_weight=0.1):
+              object_fade=(0.9, 1.0), time_mix=(1, 1, 2), attribute_weight=1.0):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     latents = torch.from_numpy(np.load(work / "latents.npy"))
@@ -529,11 +530,11 @@ def main():
     parser.add_argument("--decoder-steps", type=int, default=1500)
     parser.add_argument("--object-weight", type=float, default=10.0,
                         help="dit: extra loss weight on the cells the objects cover (0: plain MSE)")
-    parser.add_argument("--object-fade", type=float, nargs=2, default=[0.5, 0.75], metavar=("SURE", "UNSURE"),
+    parser.add_argument("--object-fade", type=float, nargs=2, default=[0.9, 1.0], metavar=("SURE", "UNSURE"),
                         help="dit: the object weight is whole below s = SURE and gone above s = UNSURE")
     parser.add_argument("--time-mix", type=float, nargs=3, default=[1, 1, 2], metavar=("LOGIT", "UNIFORM", "HIGH"),
                         help="dit: proportions of the three time samplers")
-    parser.add_argument("--attribute-weight", type=float, default=0.1,
+    parser.add_argument("--attribute-weight", type=float, default=1.0,
                         help="dit: weight of the text encoders' attribute read-out loss (0: none)")
     parser.add_argument("--resume", action="store_true",
                         help="latents: keep the restored scale and decoder; dit: continue from the checkpoint")
