@@ -99,7 +99,7 @@ def wording(work, checkpoints, rows=8):
         others = {k: text([training.rewrite(p, 0)] * rows) for k, p in changed.items()}
         figures = {"checkpoint": str(checkpoint), "step": state["step"]}
         for name in fm.TEXT_ENCODERS:
-            tokens = [c[name][0] if isinstance(c[name], tuple) else c[name] for c in (first, *others.values())]
+            tokens = [training.encoder_tokens(c, name) for c in (first, *others.values())]
             figures[name] = {k: round(((t - tokens[0]).norm() / tokens[0].norm()).item(), 3)
                              for k, t in zip(changed, tokens[1:])}
         for s in (0.95, 0.5):

@@ -306,6 +306,11 @@ class TextStack(torch.nn.Module):
         return out
 
 
+def encoder_tokens(cond, name):
+    """The token features of one encoder's output in a TextStack result (CLIP's also has a pooled)."""
+    return cond[name][0] if isinstance(cond[name], tuple) else cond[name]
+
+
 ATTRIBUTES = {"colour": world.OBJECT_COLOURS, "shape": world.SHAPES, "motion": world.MOTIONS,
               "background": world.BACKGROUNDS}
 
@@ -333,7 +338,7 @@ class AttributeHeads(torch.nn.Module):
                                     for s in scenes])[kept] for a, options in ATTRIBUTES.items()}
         loss = 0
         for name, head in self.heads.items():
-            tokens = cond[name][0] if isinstance(cond[name], tuple) else cond[name]
+            tokens = encoder_tokens(cond, name)
             mask = cond["masks"][name].to(tokens.dtype)
             mean = tokens.sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
             logits = head(mean[kept]).split([len(v) for v in ATTRIBUTES.values()], dim=1)
