@@ -4,6 +4,7 @@
     /usr/bin/python3 tools/probe_dit.py samples --work tools/.cache/training --out /tmp/samples.png
     /usr/bin/python3 tools/probe_dit.py errors --work tools/.cache/training [CHECKPOINT ...]
     /usr/bin/python3 tools/probe_dit.py wording [CHECKPOINT ...]
+    /usr/bin/python3 tools/probe_dit.py shapes --work tools/.cache/training [CHECKPOINT ...]
 
 `samples` draws a few prompts with the Java sampler's settings (Euler, shifted schedule, guidance) in
 PyTorch and writes one row of frames 0, 4, 8, 12, 16 per prompt, under a row decoded from a training
@@ -11,7 +12,8 @@ latent (which shows that the decoder and the latents agree). `errors` prints, fo
 each checkpoint, the velocity error on training clips at several noise levels, split between the
 latent cells an object covers and the background: the object's error is what falls slowly.
 `wording` prints how much changing the colour, shape, motion or background word of one prompt moves
-each text encoder's tokens and the DiT's velocity.
+each text encoder's tokens and the DiT's velocity. `shapes` prints from which noise level the sampler
+still brings back a training clip's shape, with its own shape word and with another.
 """
 import argparse
 import json
