@@ -415,46 +415,48 @@ def training_times(batch, mix, shift=3.0):
     return torch.where(pick == 0, logit_normal, torch.where(pick == 1, uniform, high))
 
 
-def object_masks(scenes, latent_shape):
-    """[N, 1, t, h, w]: how much of each latent cell the objects cover, the most over the frames that
-    latent decodes to (frame 0 alone, then 4 each), drawn at the latent's own resolution with
-    world.render's anti-aliasing."""
-    t, h, w = latent_shape
-    coords = (np.arange(w, dtype=np.float64) + 0.5) / w
-    xs, ys = np.meshgrid(coords, coords)
-    groups = [[0]] + [list(range(4 * g - 3, 4 * g + 1)) for g in range(1, t)]
-    masks = np.zeros((len(scenes), 1, t, h, w), dtype=np.float32)
-    for i, scene in enumerate(scenes):
-        for obj in scene["objects"]:
-            cx, cy = world.path(obj)
-            cover = np.clip(0.5 - world.signed_distance(obj, xs, ys, cx, cy) * w, 0, 1)
-            for g, frames in enumerate(groups):
-                masks[i, 0, g] = np.maximum(masks[i, 0, g], cover[frames].max(0))
-    return torch.from_numpy(masks)
-
-
-def shape_masks(scenes, latent_shape, supersample=4):
-    """[N, 1, t, h, w]: how much of each latent cell changes when an object's shape is swapped for
-    another at the same place and size, the most over the other shapes and over the frames that
-    latent decodes to. These few edge cells are all that tells a square from a circle; the object
-    weight, which follows coverage, counts them less than the object's inside. Drawn `supersample`
-    times finer than the latent and averaged, since a cell-centre sample hardly sees a corner."""
+def latent_maps(scenes, latent_shape, draw, supersample=1):
+    """[N, 1, t, h, w]: draw(obj, xs, ys, cx, cy, size) per object ([frames, size, size] at
+    `supersample` times the latent's resolution), averaged down to latent cells, the most over the
+    objects and over the frames each latent decodes to (frame 0 alone, then 4 each)."""
     t, h, w = latent_shape
     size = w * supersample
     coords = (np.arange(size, dtype=np.float64) + 0.5) / size
     xs, ys = np.meshgrid(coords, coords)
     groups = [[0]] + [list(range(4 * g - 3, 4 * g + 1)) for g in range(1, t)]
-    masks = np.zeros((len(scenes), 1, t, h, w), dtype=np.float32)
+    maps = np.zeros((len(scenes), 1, t, h, w), dtype=np.float32)
     for i, scene in enumerate(scenes):
         for obj in scene["objects"]:
             cx, cy = world.path(obj)
-            cover = {shape: np.clip(0.5 - world.signed_distance({**obj, "shape": shape}, xs, ys, cx, cy) * size, 0, 1)
-                     for shape in world.SHAPES}
-            change = np.max([np.abs(cover[obj["shape"]] - c) for shape, c in cover.items() if shape != obj["shape"]], 0)
-            change = change.reshape(len(change), h, supersample, w, supersample).mean((2, 4))
+            drawn = draw(obj, xs, ys, cx, cy, size)
+            drawn = drawn.reshape(len(drawn), h, supersample, w, supersample).mean((2, 4))
             for g, frames in enumerate(groups):
-                masks[i, 0, g] = np.maximum(masks[i, 0, g], change[frames].max(0))
-    return torch.from_numpy(masks)
+                maps[i, 0, g] = np.maximum(maps[i, 0, g], drawn[frames].max(0))
+    return torch.from_numpy(maps)
+
+
+def coverage(obj, xs, ys, cx, cy, size):
+    """world.render's anti-aliased coverage of one object, [frames, size, size]."""
+    return np.clip(0.5 - world.signed_distance(obj, xs, ys, cx, cy) * size, 0, 1)
+
+
+def object_masks(scenes, latent_shape):
+    """[N, 1, t, h, w]: how much of each latent cell the objects cover, drawn at the latent's own
+    resolution."""
+    return latent_maps(scenes, latent_shape, coverage)
+
+
+def shape_masks(scenes, latent_shape, supersample=4):
+    """[N, 1, t, h, w]: how much of each latent cell changes when an object's shape is swapped for
+    another at the same place and size, the most over the other shapes. These few edge cells are all
+    that tells a square from a circle; the object weight, which follows coverage, counts them less
+    than the object's inside. Drawn `supersample` times finer than the latent, since a cell-centre
+    sample hardly sees a corner."""
+    def change(obj, xs, ys, cx, cy, size):
+        own = coverage(obj, xs, ys, cx, cy, size)
+        return np.max([np.abs(own - coverage({**obj, "shape": other}, xs, ys, cx, cy, size))
+                       for other in world.SHAPES if other != obj["shape"]], 0)
+    return latent_maps(scenes, latent_shape, change, supersample)
 
 
 def object_weights(emphasis, s, sure=0.9, unsure=1.0):
