@@ -101,7 +101,19 @@ def crops(rng, batch, crop, frames):
     return torch.from_numpy(np.stack(clips)).transpose(1, 2)
 
 
-def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_noise=0.1):
+def edge_weights(clips, weight):
+    """1 + weight within 2 pixels of an edge of the target, else 1. Edges are a few percent of the
+    pixels; under a plain MSE the decoder rounded squares and pinched triangles and still scored
+    32 dB, and an outline is what tells the shapes apart. A decoder fine-tune gained nothing from
+    it; a fresh TAE kept more shapes with it than without (docs/model-quality.md)."""
+    frames = clips.transpose(1, 2).flatten(0, 1)  # [b * f, 3, h, w]
+    step = F.pad((frames[..., 1:] - frames[..., :-1]).abs().sum(1, keepdim=True), (0, 1)) + \
+        F.pad((frames[..., 1:, :] - frames[..., :-1, :]).abs().sum(1, keepdim=True), (0, 0, 0, 1))
+    near = F.max_pool2d((step > 0.02).float(), 5, stride=1, padding=2)
+    return (1 + weight * near).reshape(clips.shape[0], clips.shape[2], 1, *clips.shape[3:]).transpose(1, 2)
+
+
+def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_noise=0.1, edge_weight=0.0):
     torch.manual_seed(1)
     rng = np.random.default_rng(1)
     encoder, decoder = fm.CausalEncoder(), fm.CausalDecoder()
@@ -115,7 +127,8 @@ def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_nois
         # Noise on the latent keeps the decoder calm about the DiT's small errors.
         noisy = latent + latent_noise * latent.detach().std() * torch.randn_like(latent)
         out = decode(decoder, noisy)
-        loss = F.mse_loss(out, clips) + 0.1 * F.l1_loss(out, clips)
+        error = out - clips
+        loss = (edge_weights(clips, edge_weight) * (error ** 2 + 0.1 * error.abs())).mean()
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -235,7 +248,7 @@ def load_decoder(work, raw=False):
     return decoder.eval()
 
 
-def finetune_decoder(work, steps, batch=8, crop=64, frames=9, peak_lr=2e-4, latent_noise=0.05):
+def finetune_decoder(work, steps, batch=8, crop=64, frames=9, peak_lr=2e-4, latent_noise=0.05, edge_weight=0.0):
     """More decoder training against the frozen encoder: the latents, and so the DiT, do not change.
     Runs beside the DiT, whose steps leave a core free. A second run goes on from the first's
     decoder with a fresh schedule."""
@@ -254,7 +267,8 @@ def finetune_decoder(work, steps, batch=8, crop=64, frames=9, peak_lr=2e-4, late
         with torch.no_grad():
             latent = encoder(clips) / scale
         out = decode(decoder, latent + latent_noise * torch.randn_like(latent))
-        loss = F.mse_loss(out, clips) + 0.1 * F.l1_loss(out, clips)
+        error = out - clips
+        loss = (edge_weights(clips, edge_weight) * (error ** 2 + 0.1 * error.abs())).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -590,6 +604,8 @@ def main():
     parser.add_argument("--latent-clips", type=int, default=3000)
     parser.add_argument("--dit-steps", type=int, default=3000)
     parser.add_argument("--decoder-steps", type=int, default=1500)
+    parser.add_argument("--edge-weight", type=float, default=0.0,
+                        help="tae, decoder: extra loss weight within 2 pixels of an edge (0: none)")
     parser.add_argument("--object-weight", type=float, default=10.0,
                         help="dit: extra loss weight on the cells the objects cover (0: plain MSE)")
     parser.add_argument("--object-fade", type=float, nargs=2, default=[0.9, 1.0], metavar=("SURE", "UNSURE"),
@@ -610,7 +626,7 @@ def main():
     stages = ["tae", "upsampler", "latents", "dit", "decoder", "pack"] if args.stage == "all" else [args.stage]
     for stage in stages:
         if stage == "tae":
-            train_tae(work, args.tae_steps)
+            train_tae(work, args.tae_steps, edge_weight=args.edge_weight)
         elif stage == "upsampler":
             train_upsampler(work, args.upsampler_steps)
         elif stage == "latents":
@@ -620,7 +636,7 @@ def main():
                       object_fade=tuple(args.object_fade), time_mix=tuple(args.time_mix), shape_weight=args.shape_weight,
                       attribute_weight=args.attribute_weight)
         elif stage == "decoder":
-            finetune_decoder(work, args.decoder_steps)
+            finetune_decoder(work, args.decoder_steps, edge_weight=args.edge_weight)
         elif stage == "snapshot":
             snapshot(work)
         elif stage == "restore":
