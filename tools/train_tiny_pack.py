@@ -75,7 +75,10 @@ def fill_ratio(frames):
 
 
 def shape_of(ratio):
-    return "triangle" if ratio < 0.64 else "circle" if ratio < 0.89 else "square" if ratio == ratio else "none"
+    """ClipMeasurer's bands; "none" where no frame had a usable object (a NaN ratio)."""
+    if math.isnan(ratio):
+        return "none"
+    return "triangle" if ratio < 0.64 else "circle" if ratio < 0.89 else "square"
 
 
 def heldout_clips(count, seed=9999):
@@ -113,6 +116,12 @@ def edge_weights(clips, weight):
     return (1 + weight * near).reshape(clips.shape[0], clips.shape[2], 1, *clips.shape[3:]).transpose(1, 2)
 
 
+def reconstruction_loss(out, clips, edge_weight):
+    """MSE + 0.1 L1, weighted near edges by edge_weights; the TAE's and the decoder fine-tune's."""
+    error = out - clips
+    return (edge_weights(clips, edge_weight) * (error ** 2 + 0.1 * error.abs())).mean()
+
+
 def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_noise=0.1, edge_weight=0.0):
     torch.manual_seed(1)
     rng = np.random.default_rng(1)
@@ -127,8 +136,7 @@ def train_tae(work, steps, batch=8, crop=64, frames=9, peak_lr=5e-4, latent_nois
         # Noise on the latent keeps the decoder calm about the DiT's small errors.
         noisy = latent + latent_noise * latent.detach().std() * torch.randn_like(latent)
         out = decode(decoder, noisy)
-        error = out - clips
-        loss = (edge_weights(clips, edge_weight) * (error ** 2 + 0.1 * error.abs())).mean()
+        loss = reconstruction_loss(out, clips, edge_weight)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -267,8 +275,7 @@ def finetune_decoder(work, steps, batch=8, crop=64, frames=9, peak_lr=2e-4, late
         with torch.no_grad():
             latent = encoder(clips) / scale
         out = decode(decoder, latent + latent_noise * torch.randn_like(latent))
-        error = out - clips
-        loss = (edge_weights(clips, edge_weight) * (error ** 2 + 0.1 * error.abs())).mean()
+        loss = reconstruction_loss(out, clips, edge_weight)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -633,8 +640,8 @@ def main():
             encode_latents(work, args.latent_clips, resume=args.resume)
         elif stage == "dit":
             train_dit(work, args.dit_steps, resume=args.resume, object_weight=args.object_weight,
-                      object_fade=tuple(args.object_fade), time_mix=tuple(args.time_mix), shape_weight=args.shape_weight,
-                      attribute_weight=args.attribute_weight)
+                      object_fade=tuple(args.object_fade), time_mix=tuple(args.time_mix),
+                      shape_weight=args.shape_weight, attribute_weight=args.attribute_weight)
         elif stage == "decoder":
             finetune_decoder(work, args.decoder_steps, edge_weight=args.edge_weight)
         elif stage == "snapshot":
