@@ -409,7 +409,7 @@ def main():
     manifest = {
         "formatVersion": 1,
         "name": "tiny",
-        "version": "0.5.0" if weights else "0.1.0",
+        "version": "0.6.0" if weights else "0.1.0",
         "description": "MovieGen-style pack " +
                        ("trained on the synthetic world of tools/synthetic_world.py (docs/model-quality.md)"
                         if weights else "with random, untrained weights, for tests and benchmarks") +

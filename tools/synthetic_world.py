@@ -22,7 +22,10 @@ OBJECT_COLOURS = list(WORLD["objectColours"])
 BACKGROUNDS = list(WORLD["backgroundColours"])
 
 FRAMES = 17
-RADIUS = (0.09, 0.13)          # of the frame width: 23-33 pixels at 256
+# Of the frame width, by the number of objects: a lone object has a radius of 44-54 pixels at
+# 256, since the TAE's 1/8 latent grid rounds the corners of smaller squares and triangles
+# (docs/model-quality.md, fifth session); two must leave room to pass each other.
+RADIUS = {1: (0.17, 0.21), 2: (0.09, 0.13)}
 SPEED = (0.014, 0.020)         # frame widths per frame: 22-32% of the width over 16 frames
 MARGIN = 0.02
 JITTER = 0.05                  # of the frame width, around the path's anchor
@@ -32,12 +35,12 @@ TRIANGLE_CIRCUMRADIUS = 1.2
 DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1), "still": (0, 0)}
 
 
-def sample_object(rng, colour=None, shape=None, motion=None, anchor=(0.5, 0.5)):
+def sample_object(rng, radius, colour=None, shape=None, motion=None, anchor=(0.5, 0.5)):
     """The object's path is centred on `anchor`, give or take JITTER, and kept inside the frame."""
     colour = colour or OBJECT_COLOURS[rng.integers(len(OBJECT_COLOURS))]
     shape = shape or SHAPES[rng.integers(len(SHAPES))]
     motion = motion or MOTIONS[rng.integers(len(MOTIONS))]
-    r = rng.uniform(*RADIUS)
+    r = rng.uniform(*radius)
     speed = rng.uniform(*SPEED)
     dx, dy = DIRECTIONS[motion]
     travel = speed * (FRAMES - 1)
@@ -74,9 +77,9 @@ def sample_scene(rng, objects=None, background=None, first=None):
     count = objects or (1 if rng.random() < 0.7 else 2)
     anchors = ANCHORS[count]
     while True:
-        objs = [sample_object(rng, anchor=anchors[0], **(first or {}))]
+        objs = [sample_object(rng, RADIUS[count], anchor=anchors[0], **(first or {}))]
         while len(objs) < count:
-            other = sample_object(rng, anchor=anchors[1])
+            other = sample_object(rng, RADIUS[count], anchor=anchors[1])
             if other["colour"] != objs[0]["colour"] and not overlaps(objs[0], other):
                 objs.append(other)
         taken = {o["colour"] for o in objs}

@@ -495,7 +495,7 @@ def object_weights(emphasis, s, sure=0.9, unsure=1.0):
 
 
 def train_dit(work, steps, batch=16, peak_lr=1e-3, ema_decay=0.995, resume=False, object_weight=10.0,
-              object_fade=(0.9, 1.0), time_mix=(1, 1, 2), attribute_weight=1.0, shape_weight=0.0):
+              object_fade=(0.9, 1.0), time_mix=(2, 2, 1), attribute_weight=1.0, shape_weight=40.0):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     latents = torch.from_numpy(np.load(work / "latents.npy"))
@@ -617,9 +617,9 @@ def main():
                         help="dit: extra loss weight on the cells the objects cover (0: plain MSE)")
     parser.add_argument("--object-fade", type=float, nargs=2, default=[0.9, 1.0], metavar=("SURE", "UNSURE"),
                         help="dit: the object weight is whole below s = SURE and gone above s = UNSURE")
-    parser.add_argument("--time-mix", type=float, nargs=3, default=[1, 1, 2], metavar=("LOGIT", "UNIFORM", "HIGH"),
+    parser.add_argument("--time-mix", type=float, nargs=3, default=[2, 2, 1], metavar=("LOGIT", "UNIFORM", "HIGH"),
                         help="dit: proportions of the three time samplers")
-    parser.add_argument("--shape-weight", type=float, default=0.0,
+    parser.add_argument("--shape-weight", type=float, default=40.0,
                         help="dit: extra loss weight on the cells where the object's shape shows (0: none)")
     parser.add_argument("--attribute-weight", type=float, default=1.0,
                         help="dit: weight of the text encoders' attribute read-out loss (0: none)")
