@@ -117,9 +117,9 @@ def wording(work, checkpoints, rows=8):
 def shapes(work, checkpoints, guidance, steps, shift, per_shape=6):
     """Where the shape is decided: single-object training clips noised to s0 and drawn back with the
     sampler from there, captioned with their own shape and with the next shape; the rendered shape is
-    measured by training.fill_ratio, the evaluator's figure simplified. Own caption right from s0 = 0.65 but not from 0.95 says the shape
-    is lost where the position is already fixed; a swapped caption that wins says the DiT reads the
-    shape word."""
+    measured by training.fill_ratio, the evaluator's figure simplified. Own caption right from
+    s0 = 0.65 but not from 0.95 says the shape is lost where the position is already fixed; a swapped
+    caption that wins says the DiT reads the shape word."""
     latents = np.load(work / "latents.npy", mmap_mode="r")
     scenes = json.loads((work / "scenes.json").read_text())
     picked = [[i for i, sc in enumerate(scenes) if len(sc["objects"]) == 1 and sc["objects"][0]["shape"] == shape]

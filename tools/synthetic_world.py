@@ -103,6 +103,11 @@ def signed_distance(obj, xs, ys, cx, cy):
     return np.maximum.reduce([py, s * px - 0.5 * py, -s * px - 0.5 * py]) - big / 2
 
 
+def coverage(obj, xs, ys, cx, cy, size):
+    """How much of each pixel the object covers, [frames, size, size]: one-pixel anti-aliasing."""
+    return np.clip(0.5 - signed_distance(obj, xs, ys, cx, cy) * size, 0, 1)
+
+
 def render(scene, size, frames=None):
     """The clip (or the frames listed) as float32 [frames, 3, size, size] in [-1, 1], the decoder's
     output range."""
@@ -113,9 +118,9 @@ def render(scene, size, frames=None):
     video = np.broadcast_to(bg[None, :, None, None], (count, 3, size, size)).copy()
     for obj in scene["objects"]:
         cx, cy = path(obj, frames)
-        coverage = np.clip(0.5 - signed_distance(obj, xs, ys, cx, cy) * size, 0, 1)[:, None]
+        cover = coverage(obj, xs, ys, cx, cy, size)[:, None]
         colour = np.array(WORLD["objectColours"][obj["colour"]], dtype=np.float64)[None, :, None, None] / 255
-        video = video * (1 - coverage) + colour * coverage
+        video = video * (1 - cover) + colour * cover
     return (video * 2 - 1).astype(np.float32)
 
 

@@ -456,15 +456,10 @@ def latent_maps(scenes, latent_shape, draw, supersample=1):
     return torch.from_numpy(maps)
 
 
-def coverage(obj, xs, ys, cx, cy, size):
-    """world.render's anti-aliased coverage of one object, [frames, size, size]."""
-    return np.clip(0.5 - world.signed_distance(obj, xs, ys, cx, cy) * size, 0, 1)
-
-
 def object_masks(scenes, latent_shape):
     """[N, 1, t, h, w]: how much of each latent cell the objects cover, drawn at the latent's own
     resolution."""
-    return latent_maps(scenes, latent_shape, coverage)
+    return latent_maps(scenes, latent_shape, world.coverage)
 
 
 def shape_masks(scenes, latent_shape, supersample=4):
@@ -474,8 +469,8 @@ def shape_masks(scenes, latent_shape, supersample=4):
     than the object's inside. Drawn `supersample` times finer than the latent, since a cell-centre
     sample hardly sees a corner."""
     def change(obj, xs, ys, cx, cy, size):
-        own = coverage(obj, xs, ys, cx, cy, size)
-        return np.max([np.abs(own - coverage({**obj, "shape": other}, xs, ys, cx, cy, size))
+        own = world.coverage(obj, xs, ys, cx, cy, size)
+        return np.max([np.abs(own - world.coverage({**obj, "shape": other}, xs, ys, cx, cy, size))
                        for other in world.SHAPES if other != obj["shape"]], 0)
     return latent_maps(scenes, latent_shape, change, supersample)
 
