@@ -15,11 +15,11 @@ import io.flowreel.runtime.ArtifactKeys;
 import io.flowreel.runtime.ArtifactRefs;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
-import io.flowreel.runtime.Pipeline;
+import io.flowreel.contract.Stages;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.flowreel.runtime.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,9 +59,9 @@ public final class BusHop {
       ControlView control = new ControlView(broker.bootstrapServers());
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
-      for (Stage stage : Pipeline.STAGES) {
+      for (Stage stage : Stages.PIPELINE) {
         workers.add(new StageWorker(passThrough(stage, bytes),
-            WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Topics.id(stage)), store, control).start());
+            WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Stages.id(stage)), store, control).start());
       }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
@@ -71,8 +71,8 @@ public final class BusHop {
           String id = "hop-" + (job + 2);
           RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(id).setBatchId("b")
               .setTenant("bench").setPrompt("x").setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8)
-              .setPack("none").build()).setAttempt(1).setRoutingSlip(Pipeline.STAGES).setCreatedAtMillis(0L).build();
-          String topic = Topics.tasks(Stage.REWRITE);
+              .setPack("none").build()).setAttempt(1).setRoutingSlip(Stages.PIPELINE).setCreatedAtMillis(0L).build();
+          String topic = Topics.tasks(Stage.REWRITE).name();
           producer.send(new ProducerRecord<>(topic, id, MessageSerdes.renderTask().serialize(topic, task))).get();
           Map<Stage, Long> started = new HashMap<>();
           boolean done = false;
@@ -89,8 +89,8 @@ public final class BusHop {
             }
           }
           if (job >= 0) {
-            for (int i = 1; i < Pipeline.STAGES.size(); i++) {
-              hops.add((double) (started.get(Pipeline.STAGES.get(i)) - started.get(Pipeline.STAGES.get(i - 1))));
+            for (int i = 1; i < Stages.PIPELINE.size(); i++) {
+              hops.add((double) (started.get(Stages.PIPELINE.get(i)) - started.get(Stages.PIPELINE.get(i - 1))));
             }
           }
         }
@@ -121,10 +121,10 @@ public final class BusHop {
         }
         byte[] data = new byte[bytes];
         new Random(task.getSpec().getJobId().hashCode() ^ stage.ordinal()).nextBytes(data);
-        String key = ArtifactKeys.key(task.getSpec().getJobId(), task.getAttempt(), Topics.id(stage), "data",
+        String key = ArtifactKeys.key(task.getSpec().getJobId(), task.getAttempt(), Stages.id(stage), "data",
             Artifact.Format.SAFETENSORS);
         return Result.of(context.store().put(context.workBucket(), key, data, Artifact.Format.SAFETENSORS,
-            Topics.id(stage), "data", null));
+            Stages.id(stage), "data", null));
       }
     };
   }
@@ -136,7 +136,7 @@ public final class BusHop {
     props.put("auto.offset.reset", "earliest");
     KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
         MessageSerdes.stageEvent().deserializer());
-    consumer.subscribe(List.of(Topics.EVENTS));
+    consumer.subscribe(List.of(Topics.EVENTS.name()));
     return consumer;
   }
 }

@@ -1,7 +1,15 @@
 package io.flowreel.bench;
 
+import io.flowreel.decoder.DecodeHandler;
+import io.flowreel.denoiser.DenoiseHandler;
+import io.flowreel.encoder.EncodeHandler;
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.publisher.PublishHandler;
+import io.flowreel.rewriter.RewriteHandler;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.upsampler.UpsampleHandler;
+import io.flowreel.contract.RenderSettings;
 import io.flowreel.engine.OnnxRuntimeEngine;
-import io.flowreel.handlers.StageHandlers;
 import io.flowreel.infra.KafkaBroker;
 import io.flowreel.infra.S3Server;
 import io.flowreel.infra.TopicCatalog;
@@ -14,12 +22,11 @@ import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderSpec;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
-import io.flowreel.runtime.Pipeline;
+import io.flowreel.contract.Stages;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.flowreel.runtime.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,10 +64,10 @@ public final class BusMakespan {
     Path dir = Files.createTempDirectory("flowreel-makespan");
 
     LocalRenderer local = new LocalRenderer(pack, engine);
-    local.render(spec("warmup", 99, width, height, frames), dir.resolve("local"), LocalRenderer.Progress.NONE, () -> false);
+    local.render(spec(pack, "warmup", 99, width, height, frames), dir.resolve("local"), LocalRenderer.Progress.NONE, () -> false);
     long t0 = System.nanoTime();
     for (int i = 0; i < jobs; i++) {
-      local.render(spec("job-" + i, i, width, height, frames), dir.resolve("local"), LocalRenderer.Progress.NONE,
+      local.render(spec(pack, "job-" + i, i, width, height, frames), dir.resolve("local"), LocalRenderer.Progress.NONE,
           () -> false);
     }
     double localSeconds = (System.nanoTime() - t0) / 1e9;
@@ -74,9 +81,9 @@ public final class BusMakespan {
       ControlView control = new ControlView(broker.bootstrapServers());
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
-      for (Stage stage : Pipeline.STAGES) {
-        workers.add(new StageWorker(StageHandlers.create(stage, pack, engine),
-            WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Topics.id(stage)), store, control).start());
+      for (Stage stage : Stages.PIPELINE) {
+        workers.add(new StageWorker(handler(stage, pack, engine),
+            WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Stages.id(stage)), store, control).start());
       }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
@@ -101,12 +108,12 @@ public final class BusMakespan {
 
   private static void submitAndWait(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, StageEvent> events,
       List<String> ids, int width, int height, int frames) throws Exception {
-    String topic = Topics.tasks(Stage.REWRITE);
+    String topic = Topics.tasks(Stage.REWRITE).name();
     for (int i = 0; i < ids.size(); i++) {
       RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(ids.get(i)).setBatchId("bench")
           .setTenant("bench").setPrompt("a red ball bouncing on a blue floor").setSeed(i).setWidth(width)
           .setHeight(height).setFrames(frames).setFps(8).setPack("tiny").build())
-          .setAttempt(1).setRoutingSlip(Pipeline.STAGES).setCreatedAtMillis(System.currentTimeMillis()).build();
+          .setAttempt(1).setRoutingSlip(Stages.PIPELINE).setCreatedAtMillis(System.currentTimeMillis()).build();
       producer.send(new ProducerRecord<>(topic, ids.get(i), MessageSerdes.renderTask().serialize(topic, task))).get();
     }
     Set<String> done = new HashSet<>();
@@ -122,9 +129,22 @@ public final class BusMakespan {
     }
   }
 
-  private static RenderSpec spec(String id, long seed, int width, int height, int frames) {
-    return new RenderSpec(id, "a red ball bouncing on a blue floor", null, seed, width, height, frames, 8, null, null,
-        null, true, true);
+  private static RenderPlan spec(ModelPack pack, String id, long seed, int width, int height, int frames) {
+    return RenderPlan.of(id, new RenderSettings("a red ball bouncing on a blue floor", null, seed, width, height,
+        frames, 8, null, null, null, null, 0, true, true), pack);
+  }
+
+  /** Each stage service's own handler, as its service builds it (see services/<stage>). */
+  private static StageHandler handler(Stage stage, ModelPack pack, OnnxRuntimeEngine engine) {
+    return switch (stage) {
+      case REWRITE -> new RewriteHandler();
+      case ENCODE -> new EncodeHandler(pack, engine);
+      case DENOISE -> new DenoiseHandler(pack, engine, DenoiseHandler.DEFAULT_CHECKPOINT_EVERY);
+      case DECODE -> new DecodeHandler(pack, engine);
+      case UPSAMPLE -> new UpsampleHandler(pack, engine);
+      case PUBLISH -> new PublishHandler(pack);
+      default -> throw new IllegalArgumentException("no handler for stage " + stage);
+    };
   }
 
   private static KafkaConsumer<String, StageEvent> eventConsumer(String bootstrap) {
@@ -134,7 +154,7 @@ public final class BusMakespan {
     props.put("auto.offset.reset", "earliest");
     KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
         MessageSerdes.stageEvent().deserializer());
-    consumer.subscribe(List.of(Topics.EVENTS));
+    consumer.subscribe(List.of(Topics.EVENTS.name()));
     return consumer;
   }
 }

@@ -1,10 +1,11 @@
 package io.flowreel.bench;
 
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.contract.RenderSettings;
 import io.flowreel.engine.OnnxRuntimeEngine;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderManifest;
-import io.flowreel.render.RenderSpec;
+import io.flowreel.contract.RenderManifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,8 +38,8 @@ public final class StageTimes {
       Map<String, double[]> perStage = new LinkedHashMap<>();
       double[] total = new double[runs];
       for (int run = -1; run < runs; run++) {
-        RenderSpec spec = new RenderSpec("bench", "a red ball bouncing on a blue floor", null, run, size[0], size[1],
-            size[2], 8, null, null, null, true, true);
+        RenderPlan spec = RenderPlan.of("bench", new RenderSettings("a red ball bouncing on a blue floor", null, run,
+            size[0], size[1], size[2], 8, null, null, null, null, 0, true, true), pack);
         long t0 = System.nanoTime();
         RenderManifest manifest = renderer.render(spec, out, LocalRenderer.Progress.NONE, () -> false);
         if (run < 0) {

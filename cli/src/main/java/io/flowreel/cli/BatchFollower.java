@@ -1,7 +1,7 @@
 package io.flowreel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flowreel.render.Stage;
+import io.flowreel.messages.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

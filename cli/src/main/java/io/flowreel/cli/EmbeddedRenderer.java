@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.infra.ServiceProcess;
-import io.flowreel.render.RenderSpec;
+import io.flowreel.contract.RenderSettings;
+import io.flowreel.pack.RenderPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ final class EmbeddedRenderer {
    * that failed. {@code engineEnv} goes to every service: the engine the stages run and, for
    * TensorRT, the shape buckets the gateway admits.
    */
-  int render(List<RenderSpec> jobs, Path packDir, String packName, Path out, ProgressDisplay progress,
+  int render(List<RenderPlan> jobs, Path packDir, String packName, Path out, ProgressDisplay progress,
       BooleanSupplier interrupted, Map<String, String> engineEnv) throws Exception {
     Path run = Files.createDirectories(stateDir).resolve("run-" + ProcessHandle.current().pid());
     long t0 = System.nanoTime();
@@ -83,10 +84,11 @@ final class EmbeddedRenderer {
   }
 
   /** The jobs as the gateway's batch JSON; ids are the gateway's, the CLI keeps its names for the files. */
-  private static ObjectNode batch(List<RenderSpec> jobs, String packName) {
+  private static ObjectNode batch(List<RenderPlan> jobs, String packName) {
     ObjectNode batch = JSON.createObjectNode();
     ArrayNode list = batch.putArray("jobs");
-    for (RenderSpec job : jobs) {
+    for (RenderPlan plan : jobs) {
+      RenderSettings job = plan.settings();
       ObjectNode j = list.addObject();
       j.put("prompt", job.prompt());
       if (job.negativePrompt() != null) {

@@ -1,7 +1,8 @@
 package io.flowreel.cli;
 
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.Stage;
+import io.flowreel.contract.Stages;
+import io.flowreel.messages.Stage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -36,14 +37,14 @@ final class ProgressDisplay implements LocalRenderer.Progress {
   @Override
   public synchronized void stage(String jobId, Stage stage) {
     stages.put(jobId, stage);
-    show(jobId, stage.id(), true);
+    show(jobId, Stages.id(stage), true);
   }
 
   @Override
   public synchronized void step(String jobId, int completed, int total) {
     Stage stage = stages.getOrDefault(jobId, Stage.DENOISE);
     int filled = BAR * completed / total;
-    show(jobId, stage.id() + " [" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] " + completed + "/" + total,
+    show(jobId, Stages.id(stage) + " [" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] " + completed + "/" + total,
         completed == total);
   }
 

@@ -3,6 +3,9 @@ package io.flowreel.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.contract.RenderManifest;
+import io.flowreel.contract.RenderSettings;
+import io.flowreel.pack.RenderPlan;
 import io.flowreel.engine.InferenceEngine;
 import io.flowreel.engine.tensorrt.EngineChoice;
 import io.flowreel.engine.tensorrt.EngineSelection;
@@ -13,11 +16,9 @@ import io.flowreel.infra.FlowreelHome;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackException;
 import io.flowreel.pack.ShapeBuckets;
-import io.flowreel.render.InvalidRenderException;
+import io.flowreel.pack.InvalidRenderException;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderManifest;
-import io.flowreel.render.RenderSpec;
-import io.flowreel.render.RuleBasedPromptRewriter;
+import io.flowreel.prompts.RuleBasedPromptRewriter;
 import io.flowreel.sampling.SamplingCancelledException;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
@@ -123,7 +124,7 @@ final class RenderCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = command.commandLine().getErr();
-    List<RenderSpec> jobs = jobs();
+    Map<String, RenderSettings> jobs = jobs();
     ModelPack modelPack;
     try {
       if (pack == null) {
@@ -149,17 +150,19 @@ final class RenderCommand implements Callable<Integer> {
     // TensorRT engines exist for a few shapes only: refuse others now rather than after start-up.
     Optional<ShapeBuckets> buckets = selection.engine() == EngineChoice.TENSORRT
         ? Optional.of(tensorRt.bucketsFor(modelPack)) : Optional.empty();
-    for (RenderSpec job : jobs) {
+    List<RenderPlan> plans = new ArrayList<>();
+    for (Map.Entry<String, RenderSettings> job : jobs.entrySet()) {
       try {
-        RenderSpec.Resolved resolved = job.resolve(modelPack);
-        Optional<String> outside = buckets.flatMap(b -> b.check(resolved.geometry()));
+        RenderPlan plan = RenderPlan.of(job.getKey(), job.getValue(), modelPack);
+        Optional<String> outside = buckets.flatMap(b -> b.check(plan.geometry()));
         if (outside.isPresent()) {
-          err.println("flowreel render: job " + job.jobId() + ": " + outside.get()
+          err.println("flowreel render: job " + job.getKey() + ": " + outside.get()
               + " (set FLOWREEL_TENSORRT_BUCKETS)");
           return EXIT_INVALID;
         }
+        plans.add(plan);
       } catch (InvalidRenderException e) {
-        err.println("flowreel render: job " + job.jobId() + ": " + e.getMessage());
+        err.println("flowreel render: job " + job.getKey() + ": " + e.getMessage());
         return EXIT_INVALID;
       }
     }
@@ -184,7 +187,7 @@ final class RenderCommand implements Callable<Integer> {
         engineEnv.put(EngineChoice.ENV, selection.engine().id());
         buckets.ifPresent(b -> engineEnv.put(TensorRtSettings.BUCKETS_ENV, b.toString()));
         int failed = new EmbeddedRenderer(home, GatewayOptions.stateDir(), err)
-            .render(jobs, pack, modelPack.name(), out, progress, interrupted::get, engineEnv);
+            .render(plans, pack, modelPack.name(), out, progress, interrupted::get, engineEnv);
         return failed == 0 ? 0 : 1;
       }
       TiledDecoder.Options decoding;
@@ -196,7 +199,7 @@ final class RenderCommand implements Callable<Integer> {
       }
       InferenceEngine inference = Engines.open(selection, modelPack, tensorRt, decoding, Optional.empty());
       LocalRenderer renderer = new LocalRenderer(modelPack, inference, new RuleBasedPromptRewriter(), decoding);
-      for (RenderSpec job : jobs) {
+      for (RenderPlan job : plans) {
         long start = System.nanoTime();
         RenderManifest manifest = renderer.render(job, out, progress, interrupted::get);
         progress.done(job.jobId(), out.resolve(manifest.outputs().video()), (System.nanoTime() - start) / 1_000_000);
@@ -233,11 +236,12 @@ final class RenderCommand implements Callable<Integer> {
     }
   }
 
-  private List<RenderSpec> jobs() throws IOException {
-    List<RenderSpec> jobs = new ArrayList<>();
+  /** The jobs to render by id, in order. */
+  private Map<String, RenderSettings> jobs() throws IOException {
+    Map<String, RenderSettings> jobs = new LinkedHashMap<>();
     Set<String> ids = new HashSet<>();
     for (String prompt : prompts) {
-      jobs.add(spec(uniqueId(prompt, seed, ids), prompt, seed, width, height, frames, fps, steps, guidance, shift,
+      jobs.put(uniqueId(prompt, seed, ids), settings(prompt, seed, width, height, frames, fps, steps, guidance, shift,
           negativePrompt));
     }
     if (promptsFile != null) {
@@ -259,7 +263,7 @@ final class RenderCommand implements Callable<Integer> {
         }
         long s = line.path("seed").asLong(seed);
         String prompt = line.get("prompt").asText();
-        jobs.add(spec(uniqueId(prompt, s, ids), prompt, s, line.path("width").asInt(width),
+        jobs.put(uniqueId(prompt, s, ids), settings(prompt, s, line.path("width").asInt(width),
             line.path("height").asInt(height), line.path("frames").asInt(frames), line.path("fps").asInt(fps),
             line.has("steps") ? Integer.valueOf(line.get("steps").asInt()) : steps,
             line.has("guidance") ? Double.valueOf(line.get("guidance").asDouble()) : guidance,
@@ -273,9 +277,9 @@ final class RenderCommand implements Callable<Integer> {
     return jobs;
   }
 
-  private RenderSpec spec(String id, String prompt, long s, int w, int h, int f, int rate, Integer st, Double g,
+  private RenderSettings settings(String prompt, long s, int w, int h, int f, int rate, Integer st, Double g,
       Double sh, String negative) {
-    return new RenderSpec(id, prompt, negative, s, w, h, f, rate, st, g, sh, !noRewrite, !noUpsample);
+    return new RenderSettings(prompt, negative, s, w, h, f, rate, st, g, sh, null, 0, !noRewrite, !noUpsample);
   }
 
   /** A readable job id: the prompt's first words and the seed, numbered if two jobs would collide. */

@@ -2,7 +2,7 @@ package io.flowreel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flowreel.render.Stage;
+import io.flowreel.messages.Stage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

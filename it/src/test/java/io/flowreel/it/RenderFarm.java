@@ -12,7 +12,7 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
@@ -83,7 +83,7 @@ final class RenderFarm implements AutoCloseable {
         new StringSerializer(), new ByteArraySerializer());
     storage = MinioClient.builder().endpoint(stack.s3().endpoint())
         .credentials(stack.s3().accessKey(), stack.s3().secretKey()).region("us-east-1").build();
-    events = new TopicLog(stack.bootstrapServers(), Topics.EVENTS);
+    events = new TopicLog(stack.bootstrapServers(), Topics.EVENTS.name());
   }
 
   static RenderFarm start(Path dir, Map<Stage, Integer> instances) throws Exception {
@@ -154,7 +154,7 @@ final class RenderFarm implements AutoCloseable {
 
   /** Puts a task on {@code stage}'s topic, as the previous stage (or the gateway) would. */
   void submit(Stage stage, RenderTask task) throws Exception {
-    String topic = Topics.tasks(stage);
+    String topic = Topics.tasks(stage).name();
     producer.send(new ProducerRecord<>(topic, task.getSpec().getJobId(),
         MessageSerdes.renderTask().serialize(topic, task))).get(30, TimeUnit.SECONDS);
   }
@@ -163,25 +163,25 @@ final class RenderFarm implements AutoCloseable {
     ControlCommand command = ControlCommand.newBuilder().setTargetId(jobId).setTargetKind(ControlTargetKind.JOB)
         .setAction(ControlAction.CANCEL).setReason("cancelled by test").setTimeMillis(System.currentTimeMillis())
         .build();
-    producer.send(new ProducerRecord<>(Topics.CONTROL, jobId,
-        MessageSerdes.controlCommand().serialize(Topics.CONTROL, command))).get(30, TimeUnit.SECONDS);
+    producer.send(new ProducerRecord<>(Topics.CONTROL.name(), jobId,
+        Topics.CONTROL.serializeValue(command))).get(30, TimeUnit.SECONDS);
   }
 
   /** The job's lifecycle events so far, in the order the stages sent them. */
   List<StageEvent> events(String jobId) {
     return events.withKey(jobId).stream()
-        .map(r -> MessageSerdes.stageEvent().deserialize(Topics.EVENTS, r.value())).toList();
+        .map(r -> Topics.EVENTS.deserializeValue(r.value())).toList();
   }
 
   List<DeadLetter> deadLetters(Stage stage, String jobId) {
-    String topic = Topics.deadLetters(stage);
+    String topic = Topics.deadLetters(stage).name();
     return read(topic).stream().filter(r -> jobId.equals(r.key()))
         .filter(r -> r.headers().lastHeader("flowreel.error") == null) // raw records are not DeadLetters
         .map(r -> MessageSerdes.deadLetter().deserialize(topic, r.value())).toList();
   }
 
   List<RenderTask> tasks(Stage stage, String jobId) {
-    String topic = Topics.tasks(stage);
+    String topic = Topics.tasks(stage).name();
     return read(topic).stream().filter(r -> jobId.equals(r.key()))
         .map(r -> MessageSerdes.renderTask().deserialize(topic, r.value())).toList();
   }

@@ -3,6 +3,8 @@ package io.flowreel.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.contract.JobSpecMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.engine.OnnxRuntimeEngine;
@@ -21,8 +23,7 @@ import io.flowreel.messages.TensorRef;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.SizeRules;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderManifest;
-import io.flowreel.render.RenderSpec;
+import io.flowreel.contract.RenderManifest;
 import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.ArtifactKeys;
 import io.flowreel.tensor.FloatTensor;
@@ -226,9 +227,8 @@ class StagesOnTheBusIT {
 
     Path local = Files.createDirectories(Path.of("target", "it-local-render"));
     ModelPack pack = ModelPack.load(farm.repo().resolve("models/tiny"));
-    RenderManifest manifest = new LocalRenderer(pack, OnnxRuntimeEngine.forPack(pack)).render(new RenderSpec(job,
-        spec.getPrompt(), null, spec.getSeed(), spec.getWidth(), spec.getHeight(), spec.getFrames(), spec.getFps(),
-        spec.getSteps(), null, null, true, true), local, LocalRenderer.Progress.NONE, () -> false);
+    RenderManifest manifest = new LocalRenderer(pack, OnnxRuntimeEngine.forPack(pack)).render(RenderPlan.of(job,
+        JobSpecMapper.settings(spec), pack), local, LocalRenderer.Progress.NONE, () -> false);
     List<RgbFrame> expected = Mp4Reader.readAll(local.resolve(manifest.outputs().video()));
 
     await().atMost(JOB_TIMEOUT).until(() -> !events(job, Stage.PUBLISH, StageEventType.SUCCEEDED).isEmpty());

@@ -3,17 +3,17 @@ package io.flowreel.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flowreel.contract.Stages;
+import io.flowreel.contract.Topics;
 import io.flowreel.infra.TopicCatalog.CleanupPolicy;
 import io.flowreel.infra.TopicCatalog.Topic;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TopicCatalogTest {
 
-  private static final List<String> STAGES = List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish");
   private static final long DAY_MS = Duration.ofDays(1).toMillis();
 
   @Test
@@ -25,8 +25,8 @@ class TopicCatalogTest {
   @Test
   void declaresEveryStagesTasksAndDeadLettersPlusEventsBatchesAndControl() {
     TopicCatalog catalog = TopicCatalog.standard();
-    assertThat(catalog.topics()).hasSize(2 * STAGES.size() + 3);
-    for (String stage : STAGES) {
+    assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 3);
+    for (String stage : Stages.PIPELINE.stream().map(Stages::id).toList()) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
           .returns(1, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
           .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy);
@@ -45,6 +45,15 @@ class TopicCatalogTest {
         .returns(CleanupPolicy.COMPACT, Topic::cleanupPolicy);
     assertThat(control.topicConfigs()).containsEntry("cleanup.policy", "compact").containsEntry("retention.ms", "-1")
         .containsEntry("delete.retention.ms", "86400000");
+  }
+
+  @Test
+  void theTypedRegistryNamesExactlyTheDeclaredTopicsInTheirOrder() {
+    assertThat(Topics.all()).extracting(io.flowreel.contract.Topic::name)
+        .containsExactlyElementsOf(TopicCatalog.standard().topics().stream().map(Topic::name).toList());
+    for (io.flowreel.contract.Topic<?, ?> typed : Topics.all()) {
+      assertThat(typed.key()).as(typed.name()).isEqualTo(TopicCatalog.standard().topic(typed.name()).key());
+    }
   }
 
   @Test

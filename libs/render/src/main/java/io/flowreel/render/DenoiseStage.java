@@ -2,6 +2,7 @@ package io.flowreel.render;
 
 import io.flowreel.engine.InferenceEngine;
 import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.RenderPlan;
 import io.flowreel.sampling.FlowMatchingSampler;
 import io.flowreel.sampling.GuidedDit;
 import io.flowreel.sampling.NoiseGenerator;
@@ -20,13 +21,13 @@ public final class DenoiseStage {
   }
 
   /** The job's initial noise {@code [1, C, T, H, W]}: a pure function of the seed and the shape. */
-  public FloatTensor initialNoise(RenderSpec.Resolved job) {
+  public FloatTensor initialNoise(RenderPlan job) {
     var g = job.geometry();
-    return NoiseGenerator.gaussian(job.spec().seed(), NoiseGenerator.INITIAL_LATENT,
+    return NoiseGenerator.gaussian(job.settings().seed(), NoiseGenerator.INITIAL_LATENT,
         1, pack.manifest().latent().channels(), g.latentFrames(), g.latentHeight(), g.latentWidth());
   }
 
-  public FloatTensor denoise(RenderSpec.Resolved job, TextEncodeStage.Conditioning text,
+  public FloatTensor denoise(RenderPlan job, TextEncodeStage.Conditioning text,
       FlowMatchingSampler.StepListener listener, BooleanSupplier cancelled) {
     GuidedDit dit = new GuidedDit(engine.network(pack.manifest().dit().network()), job.guidance(),
         text.positive(), text.negative());

@@ -1,7 +1,14 @@
 package io.flowreel.render;
 
+import io.flowreel.contract.RenderManifest;
+import io.flowreel.contract.RenderSettings;
+import io.flowreel.contract.Stages;
 import io.flowreel.engine.InferenceEngine;
+import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.prompts.PromptRewriter;
+import io.flowreel.prompts.RuleBasedPromptRewriter;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tiling.FrameChunkSink;
 import io.flowreel.tiling.TiledDecoder;
@@ -56,10 +63,11 @@ public final class LocalRenderer {
     this(pack, engine, new RuleBasedPromptRewriter(), TiledDecoder.Options.defaults(pack.manifest().decoder()));
   }
 
-  public RenderManifest render(RenderSpec spec, Path outDir, Progress progress, BooleanSupplier cancelled)
+  /** Renders {@code job}, a plan made against this renderer's pack. */
+  public RenderManifest render(RenderPlan job, Path outDir, Progress progress, BooleanSupplier cancelled)
       throws IOException {
-    RenderSpec.Resolved job = spec.resolve(pack);
-    String id = spec.jobId();
+    RenderSettings spec = job.settings();
+    String id = job.jobId();
     Map<Stage, Long> nanos = new EnumMap<>(Stage.class);
 
     progress.stage(id, Stage.REWRITE);
@@ -98,17 +106,14 @@ public final class LocalRenderer {
       return clip.finish(outputs -> {
         nanos.merge(Stage.PUBLISH, System.nanoTime() - publishStart, Long::sum);
         Map<String, Long> millis = new LinkedHashMap<>();
-        nanos.forEach((stage, ns) -> millis.put(stage.id(), ns / 1_000_000));
+        nanos.forEach((stage, ns) -> millis.put(Stages.id(stage), ns / 1_000_000));
         Map<String, String> engines = new LinkedHashMap<>();
         for (Stage stage : nanos.keySet()) {
           if (stage != Stage.REWRITE && stage != Stage.PUBLISH) {
-            engines.put(stage.id(), engine.kind());
+            engines.put(Stages.id(stage), engine.kind());
           }
         }
-        return new RenderManifest(id, spec.prompt(), prompt, spec.negativePrompt(), spec.seed(), g.width(),
-            g.height(), g.frames(), spec.fps(), job.steps(), job.guidance(), job.shift(), g.upsample(),
-            new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()), engine.kind(),
-            engines, millis, outputs);
+        return job.manifest(prompt, pack, engine.kind(), engines, millis, outputs);
       });
     }
   }

@@ -2,7 +2,9 @@ package io.flowreel.render;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flowreel.contract.RenderManifest;
 import io.flowreel.media.Mp4Writer;
+import io.flowreel.media.PixelConversion;
 import io.flowreel.media.PosterWriter;
 import io.flowreel.media.RgbFrame;
 import io.flowreel.tiling.FrameChunkSink;
@@ -68,7 +70,7 @@ public final class PublishStage {
     public RenderManifest finish(Function<RenderManifest.Outputs, RenderManifest> manifest) throws IOException {
       video.close();
       PosterWriter.writePng(poster, dir.resolve(jobId + ".png"));
-      RenderManifest.Outputs outputs = new RenderManifest.Outputs(jobId + ".mp4", jobId + ".png");
+      RenderManifest.Outputs outputs = new RenderManifest.Outputs(null, jobId + ".mp4", jobId + ".png", null);
       Path json = dir.resolve(jobId + ".json");
       Path partial = dir.resolve("." + jobId + ".json.partial");
       RenderManifest written = manifest.apply(outputs);

@@ -3,6 +3,12 @@ package io.flowreel.render;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.pack.InvalidRenderException;
+import io.flowreel.contract.RenderManifest;
+import io.flowreel.messages.Stage;
+import io.flowreel.contract.Stages;
+import io.flowreel.contract.RenderSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.engine.OnnxRuntimeEngine;
@@ -27,9 +33,8 @@ class LocalRendererTest {
 
   @TempDir Path out;
 
-  private static RenderSpec spec(String id, long seed) {
-    return new RenderSpec(id, "a red ball bouncing on a blue floor", null, seed, 128, 96, 9, 8, 4, null, null,
-        true, true);
+  private static RenderPlan spec(String id, long seed) {
+    return RenderPlan.of(id, new RenderSettings("a red ball bouncing on a blue floor", null, seed, 128, 96, 9, 8, 4, null, null, null, 0, true, true), PACK);
   }
 
   @Test
@@ -38,7 +43,7 @@ class LocalRendererTest {
     RenderManifest manifest = renderer.render(spec("clip", 42), out, new LocalRenderer.Progress() {
       @Override
       public void stage(String jobId, Stage stage) {
-        events.add(stage.id());
+        events.add(Stages.id(stage));
       }
 
       @Override
@@ -87,7 +92,7 @@ class LocalRendererTest {
 
   @Test
   void withoutUpsamplingTheDecoderSizeIsPublished() throws Exception {
-    RenderSpec preview = new RenderSpec("preview", "a green square", null, 1, 64, 48, 5, 8, 2, 1.0, null, false, false);
+    RenderPlan preview = RenderPlan.of("preview", new RenderSettings("a green square", null, 1, 64, 48, 5, 8, 2, 1.0, null, null, 0, false, false), PACK);
     RenderManifest manifest = renderer.render(preview, out, LocalRenderer.Progress.NONE, () -> false);
     assertThat(manifest.rewrittenPrompt()).isEqualTo("a green square");
     assertThat(manifest.stageMillis()).doesNotContainKey("upsample");
@@ -99,8 +104,8 @@ class LocalRendererTest {
 
   @Test
   void invalidRequestNamesTheNearestValidValues() {
-    RenderSpec bad = new RenderSpec("bad", "x", null, 1, 100, 96, 10, 8, 4, 50.0, null, true, true);
-    assertThatThrownBy(() -> renderer.render(bad, out, LocalRenderer.Progress.NONE, () -> false))
+    RenderSettings bad = new RenderSettings("x", null, 1, 100, 96, 10, 8, 4, 50.0, null, null, 0, true, true);
+    assertThatThrownBy(() -> renderer.render(RenderPlan.of("bad", bad, PACK), out, LocalRenderer.Progress.NONE, () -> false))
         .isInstanceOf(InvalidRenderException.class)
         .hasMessageContaining("width 100 is not valid for pack tiny: it must be a multiple of 32")
         .hasMessageContaining("nearest valid: 96 or 128")

@@ -1,9 +1,10 @@
 package io.flowreel.handlers;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.runtime.StageContext;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.LongTensor;
 import io.flowreel.tensor.SafeTensors;
@@ -39,7 +40,7 @@ final class DenoiseCheckpoint {
     tensors.put("latent", position.latent());
     tensors.put("completed_steps", new LongTensor(new int[] {1}, new long[] {position.completedSteps()}));
     tensors.put("total_steps", new LongTensor(new int[] {1}, new long[] {totalSteps}));
-    ctx.store().putTensors(ctx.workBucket(), key, Topics.id(Stage.DENOISE), NAME, tensors);
+    ctx.store().putTensors(ctx.workBucket(), key, Stages.id(Stage.DENOISE), NAME, tensors);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.flowreel.handlers;
 
+import io.flowreel.contract.Stages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,7 +19,7 @@ import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.CorruptArtifactException;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.flowreel.tensor.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ public final class PublishHandler implements StageHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  private static final String STAGE = Topics.id(Stage.PUBLISH);
+  private static final String STAGE = Stages.id(Stage.PUBLISH);
 
   private final ModelPack pack;
 
@@ -129,7 +130,7 @@ public final class PublishHandler implements StageHandler {
         spec.getPrompt(), encoded, spec.getNegativePrompt(), spec.getSeed(), g.width(), g.height(), g.frames(),
         spec.getFps(), job.steps(), job.guidance(), job.shift(), g.upsample(),
         new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()),
-        task.getStageEngines().get(Topics.id(Stage.DENOISE)), task.getStageEngines(), millis, outputs);
+        task.getStageEngines().get(Stages.id(Stage.DENOISE)), task.getStageEngines(), millis, outputs);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.flowreel.handlers;
 
+import io.flowreel.contract.Stages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,7 @@ import io.flowreel.runtime.CorruptArtifactException;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
 import io.flowreel.runtime.StageHandler.Result;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.flowreel.sampling.SamplingCancelledException;
 import io.flowreel.tensor.FloatTensor;
 import java.nio.file.Files;
@@ -115,9 +116,9 @@ class StageHandlersTest {
     result.artifacts().forEach(a -> artifacts.add(ArtifactRefs.toWire(a)));
     Map<String, Long> stageMillis = new LinkedHashMap<>(task.getStageMillis());
     Stage stage = task.getRoutingSlip().get(0);
-    stageMillis.put(Topics.id(stage), millis);
+    stageMillis.put(Stages.id(stage), millis);
     Map<String, String> stageEngines = new LinkedHashMap<>(task.getStageEngines());
-    engine.ifPresent(kind -> stageEngines.put(Topics.id(stage), kind));
+    engine.ifPresent(kind -> stageEngines.put(Stages.id(stage), kind));
     return RenderTask.newBuilder(task).setArtifacts(artifacts).setStageMillis(stageMillis)
         .setStageEngines(stageEngines)
         .setRoutingSlip(new ArrayList<>(task.getRoutingSlip().subList(1, task.getRoutingSlip().size())))

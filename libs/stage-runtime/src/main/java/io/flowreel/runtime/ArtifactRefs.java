@@ -1,5 +1,6 @@
 package io.flowreel.runtime;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.ArtifactFormat;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.Stage;
@@ -32,7 +33,7 @@ public final class ArtifactRefs {
     } catch (IllegalArgumentException e) {
       throw new CorruptArtifactException("artifact " + r.getName() + " has unknown format " + r.getFormat());
     }
-    return new Artifact(Topics.id(r.getStage()), r.getName(), r.getBucket(), r.getKey(), r.getSha256(), r.getSize(),
+    return new Artifact(Stages.id(r.getStage()), r.getName(), r.getBucket(), r.getKey(), r.getSha256(), r.getSize(),
         format, tensors);
   }
 

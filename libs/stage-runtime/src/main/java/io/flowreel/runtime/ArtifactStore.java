@@ -1,7 +1,5 @@
 package io.flowreel.runtime;
 
-import io.flowreel.tensor.SafeTensors;
-import io.flowreel.tensor.Tensor;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
@@ -14,10 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,15 +49,6 @@ public final class ArtifactStore implements AutoCloseable {
     return new Artifact(stage, name, bucket, key, sha256(bytes), bytes.length, format, tensors);
   }
 
-  public Artifact putTensors(String bucket, String key, String stage, String name, Map<String, ? extends Tensor> tensors)
-      throws IOException {
-    List<Artifact.TensorInfo> infos = new ArrayList<>();
-    tensors.forEach((tensorName, t) -> infos.add(new Artifact.TensorInfo(tensorName,
-        t instanceof io.flowreel.tensor.FloatTensor ? "F32" : "I64",
-        java.util.Arrays.stream(t.shape()).mapToObj(d -> (long) d).toList())));
-    return put(bucket, key, SafeTensors.toBytes(tensors), Artifact.Format.SAFETENSORS, stage, name, infos);
-  }
-
   /** The artifact's bytes, or {@link CorruptArtifactException} if they are missing or altered. */
   public byte[] get(Artifact artifact) throws IOException {
     byte[] bytes;
@@ -85,15 +72,6 @@ public final class ArtifactStore implements AutoCloseable {
           + artifact.sha256());
     }
     return bytes;
-  }
-
-  public Map<String, Tensor> getTensors(Artifact artifact) throws IOException {
-    byte[] bytes = get(artifact);
-    try {
-      return SafeTensors.read(new ByteArrayInputStream(bytes));
-    } catch (IllegalArgumentException e) {
-      throw new CorruptArtifactException(describe(artifact) + " is not valid safetensors: " + e.getMessage(), e);
-    }
   }
 
   /**
@@ -127,7 +105,7 @@ public final class ArtifactStore implements AutoCloseable {
     client.close();
   }
 
-  private static String describe(Artifact a) {
+  public static String describe(Artifact a) {
     return "artifact " + a.name() + " of stage " + a.stage() + " (s3://" + a.bucket() + "/" + a.key() + ")";
   }
 

@@ -1,5 +1,6 @@
 package io.flowreel.runtime;
 
+import io.flowreel.contract.Topics;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.codec.MessageSerdes;
@@ -37,11 +38,11 @@ public final class ControlView implements AutoCloseable {
     // The gateway writes a retry's RESUME in the same transaction as its task: never act on an aborted one.
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(props, new StringDeserializer(), MessageSerdes.controlCommand().deserializer());
-    List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL, Duration.ofSeconds(30)).stream()
+    List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL.name(), Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     if (partitions.isEmpty()) {
       consumer.close();
-      throw new IllegalStateException("topic " + Topics.CONTROL + " does not exist: create the topics of infra/topics.yaml "
+      throw new IllegalStateException("topic " + Topics.CONTROL.name() + " does not exist: create the topics of infra/topics.yaml "
           + "before starting stage workers");
     }
     // Assigned here, before the thread starts, so the thread owns a consumer that is ready to poll.

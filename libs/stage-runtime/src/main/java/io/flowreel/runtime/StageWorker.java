@@ -1,5 +1,7 @@
 package io.flowreel.runtime;
 
+import io.flowreel.contract.Topics;
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
@@ -81,12 +83,12 @@ public final class StageWorker implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.workerId() + "-producer");
     producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    work = Executors.newSingleThreadExecutor(r -> new Thread(r, "stage-" + Topics.id(stage) + "-work"));
-    poller = new Thread(this::pollLoop, "stage-" + Topics.id(stage) + "-poll");
+    work = Executors.newSingleThreadExecutor(r -> new Thread(r, "stage-" + Stages.id(stage) + "-work"));
+    poller = new Thread(this::pollLoop, "stage-" + Stages.id(stage) + "-poll");
   }
 
   public static String groupId(Stage stage) {
-    return "flowreel." + Topics.id(stage);
+    return "flowreel." + Stages.id(stage);
   }
 
   public StageWorker start() {
@@ -131,7 +133,7 @@ public final class StageWorker implements AutoCloseable {
 
   private void pollLoop() {
     try {
-      consumer.subscribe(List.of(Topics.tasks(stage)));
+      consumer.subscribe(List.of(Topics.tasks(stage).name()));
       while (running) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           process(record);
@@ -206,7 +208,7 @@ public final class StageWorker implements AutoCloseable {
       return AcknowledgeType.ACCEPT; // superseded: a newer attempt of this job owns its outputs
     }
     if (control.cancelled(jobId, task.getSpec().getBatchId())) {
-      send(Topics.EVENTS, jobId, event(task, StageEventType.CANCELLED).setError("cancelled before " + Topics.id(stage))
+      send(Topics.EVENTS.name(), jobId, event(task, StageEventType.CANCELLED).setError("cancelled before " + Stages.id(stage))
           .build());
       return AcknowledgeType.ACCEPT;
     }
@@ -216,11 +218,11 @@ public final class StageWorker implements AutoCloseable {
       return AcknowledgeType.ACCEPT;
     }
     if (task.getRoutingSlip().isEmpty() || task.getRoutingSlip().get(0) != stage) {
-      deadLetter(task, "task addressed to " + task.getRoutingSlip() + " arrived at stage " + Topics.id(stage),
+      deadLetter(task, "task addressed to " + task.getRoutingSlip() + " arrived at stage " + Stages.id(stage),
           "Misrouted", deliveries, StageEventType.FAILED);
       return AcknowledgeType.ACCEPT;
     }
-    send(Topics.EVENTS, jobId, event(task, StageEventType.STARTED).build());
+    send(Topics.EVENTS.name(), jobId, event(task, StageEventType.STARTED).build());
     long start = System.currentTimeMillis();
     Context context = new Context(task);
     for (int attempt = 1; ; attempt++) {
@@ -236,8 +238,8 @@ public final class StageWorker implements AutoCloseable {
         return AcknowledgeType.ACCEPT;
       } catch (Exception e) {
         if (context.stopRequested()) {
-          send(Topics.EVENTS, jobId, event(task, StageEventType.CANCELLED)
-              .setError("cancelled during " + Topics.id(stage)).build());
+          send(Topics.EVENTS.name(), jobId, event(task, StageEventType.CANCELLED)
+              .setError("cancelled during " + Stages.id(stage)).build());
           return AcknowledgeType.ACCEPT;
         }
         if (isPermanent(e)) {
@@ -251,7 +253,7 @@ public final class StageWorker implements AutoCloseable {
           return AcknowledgeType.ACCEPT;
         }
         Duration wait = config.retry().backoffBefore(attempt + 1);
-        send(Topics.EVENTS, jobId, event(task, StageEventType.RETRYING)
+        send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING)
             .setError(describe(e) + " (try " + attempt + " of " + config.retry().maxTries() + ", next in "
                 + wait.toMillis() + " ms)").build());
         Thread.sleep(wait.toMillis());
@@ -280,9 +282,9 @@ public final class StageWorker implements AutoCloseable {
     all.addAll(refs);
     List<Stage> slip = new ArrayList<>(task.getRoutingSlip().subList(1, task.getRoutingSlip().size()));
     Map<String, Long> millisByStage = new java.util.LinkedHashMap<>(task.getStageMillis());
-    millisByStage.put(Topics.id(stage), millis);
+    millisByStage.put(Stages.id(stage), millis);
     Map<String, String> engines = new java.util.LinkedHashMap<>(task.getStageEngines());
-    handler.engine().ifPresent(engine -> engines.put(Topics.id(stage), engine));
+    handler.engine().ifPresent(engine -> engines.put(Stages.id(stage), engine));
     RenderTask next = RenderTask.newBuilder(task)
         .setArtifacts(all)
         .setStageMillis(millisByStage)
@@ -293,10 +295,10 @@ public final class StageWorker implements AutoCloseable {
         .build();
     String jobId = task.getSpec().getJobId();
     if (!slip.isEmpty()) {
-      producer.send(new ProducerRecord<>(Topics.tasks(slip.get(0)), jobId,
-          MessageSerdes.renderTask().serialize(Topics.tasks(slip.get(0)), next)));
+      producer.send(new ProducerRecord<>(Topics.tasks(slip.get(0)).name(), jobId,
+          Topics.tasks(slip.get(0)).serializeValue(next)));
     }
-    send(Topics.EVENTS, jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
+    send(Topics.EVENTS.name(), jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
         .setProgress(1.0).setRewrittenPrompt(next.getRewrittenPrompt()).build());
   }
 
@@ -306,14 +308,14 @@ public final class StageWorker implements AutoCloseable {
         .setErrorClass(errorClass).setDeliveryAttempts(deliveries).setTimeMillis(System.currentTimeMillis())
         .setWorker(config.workerId()).build();
     String jobId = task.getSpec().getJobId();
-    producer.send(new ProducerRecord<>(Topics.deadLetters(stage), jobId,
-        MessageSerdes.deadLetter().serialize(Topics.deadLetters(stage), letter)));
-    send(Topics.EVENTS, jobId, event(task, type).setError(error).build());
+    producer.send(new ProducerRecord<>(Topics.deadLetters(stage).name(), jobId,
+        Topics.deadLetters(stage).serializeValue(letter)));
+    send(Topics.EVENTS.name(), jobId, event(task, type).setError(error).build());
   }
 
   /** A record that is not a task at all cannot become a DeadLetter: its bytes go as they are, the cause in a header. */
   private void deadLetterRaw(ConsumerRecord<String, byte[]> record, Exception e) throws Exception {
-    ProducerRecord<String, byte[]> raw = new ProducerRecord<>(Topics.deadLetters(stage), record.key(), record.value());
+    ProducerRecord<String, byte[]> raw = new ProducerRecord<>(Topics.deadLetters(stage).name(), record.key(), record.value());
     raw.headers().add("flowreel.error", describe(e).getBytes(StandardCharsets.UTF_8));
     raw.headers().add("flowreel.error.class", e.getClass().getName().getBytes(StandardCharsets.UTF_8));
     producer.send(raw).get(30, TimeUnit.SECONDS);
@@ -361,7 +363,7 @@ public final class StageWorker implements AutoCloseable {
       }
       lastProgress = now;
       try {
-        send(Topics.EVENTS, task.getSpec().getJobId(), event(task, StageEventType.PROGRESS)
+        send(Topics.EVENTS.name(), task.getSpec().getJobId(), event(task, StageEventType.PROGRESS)
             .setStep(done).setTotalSteps(total).setProgress((double) done / total).build());
       } catch (Exception e) {
         throw new IllegalStateException("cannot send progress: " + e.getMessage(), e);

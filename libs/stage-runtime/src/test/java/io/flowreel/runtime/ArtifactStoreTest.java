@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowreel.infra.S3Server;
-import io.flowreel.tensor.FloatTensor;
-import io.flowreel.tensor.LongTensor;
-import io.flowreel.tensor.Tensor;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,25 +35,6 @@ class ArtifactStoreTest {
   static void stop() throws Exception {
     store.close();
     s3.close();
-  }
-
-  @Test
-  void tensorsRoundTripAsSafetensorsAndAreVerifiedOnRead() throws Exception {
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    tensors.put("latent", new FloatTensor(new int[] {1, 2, 2}, new float[] {1, 2, 3, 4}));
-    tensors.put("ids", new LongTensor(new int[] {3}, new long[] {7, 8, 9}));
-    String key = ArtifactKeys.key("job-1", 1, "denoise", "latent", Artifact.Format.SAFETENSORS);
-    Artifact artifact = store.putTensors(BUCKET, key, "denoise", "latent", tensors);
-
-    assertThat(artifact.key()).isEqualTo("jobs/job-1/attempt-1/denoise/latent.safetensors");
-    assertThat(artifact.sha256()).hasSize(64);
-    assertThat(artifact.tensors()).extracting(Artifact.TensorInfo::name).containsExactly("latent", "ids");
-    assertThat(artifact.tensors().get(0).shape()).containsExactly(1L, 2L, 2L);
-    Map<String, Tensor> back = store.getTensors(artifact);
-    assertThat(((FloatTensor) back.get("latent")).data()).containsExactly(1, 2, 3, 4);
-    assertThat(((LongTensor) back.get("ids")).data()).containsExactly(7, 8, 9);
-    assertThat(store.exists(BUCKET, key)).isTrue();
-    assertThat(store.exists(BUCKET, key + ".nope")).isFalse();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.flowreel.runtime;
 
+import io.flowreel.contract.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -206,9 +207,9 @@ class StageWorkerTest {
 
   @Test
   void aRecordThatIsNotATaskGoesToTheDeadLetterTopicAsItIs() throws Exception {
-    producer.send(new ProducerRecord<>(Topics.tasks(Stage.DECODE), "garbage-1", new byte[] {1, 2, 3})).get();
+    producer.send(new ProducerRecord<>(Topics.tasks(Stage.DECODE).name(), "garbage-1", new byte[] {1, 2, 3})).get();
     ConsumerRecord<String, byte[]> raw = await().atMost(Duration.ofSeconds(30))
-        .until(() -> read(Topics.deadLetters(Stage.DECODE)).stream().filter(r -> "garbage-1".equals(r.key())).toList(),
+        .until(() -> read(Topics.deadLetters(Stage.DECODE).name()).stream().filter(r -> "garbage-1".equals(r.key())).toList(),
             l -> !l.isEmpty()).get(0);
     assertThat(raw.value()).containsExactly(1, 2, 3);
     assertThat(new String(raw.headers().lastHeader("flowreel.error").value(), StandardCharsets.UTF_8))
@@ -223,31 +224,31 @@ class StageWorkerTest {
   }
 
   static void submit(RenderTask task) throws Exception {
-    String topic = Topics.tasks(Stage.DECODE);
+    String topic = Topics.tasks(Stage.DECODE).name();
     producer.send(new ProducerRecord<>(topic, task.getSpec().getJobId(), MessageSerdes.renderTask().serialize(topic, task)))
         .get();
   }
 
   static void sendControl(ControlCommand command) throws Exception {
-    producer.send(new ProducerRecord<>(Topics.CONTROL, command.getTargetId(),
-        MessageSerdes.controlCommand().serialize(Topics.CONTROL, command))).get();
+    producer.send(new ProducerRecord<>(Topics.CONTROL.name(), command.getTargetId(),
+        Topics.CONTROL.serializeValue(command))).get();
   }
 
   static List<StageEventType> eventTypes(String job) {
-    return read(Topics.EVENTS).stream().filter(r -> job.equals(r.key()))
-        .map(r -> MessageSerdes.stageEvent().deserialize(Topics.EVENTS, r.value()))
+    return read(Topics.EVENTS.name()).stream().filter(r -> job.equals(r.key()))
+        .map(r -> Topics.EVENTS.deserializeValue(r.value()))
         .map(StageEvent::getType).toList();
   }
 
   static List<RenderTask> tasksFor(Stage stage, String job) {
-    return read(Topics.tasks(stage)).stream().filter(r -> job.equals(r.key()))
-        .map(r -> MessageSerdes.renderTask().deserialize(Topics.tasks(stage), r.value())).toList();
+    return read(Topics.tasks(stage).name()).stream().filter(r -> job.equals(r.key()))
+        .map(r -> Topics.tasks(stage).deserializeValue(r.value())).toList();
   }
 
   static List<DeadLetter> deadLetters(String job) {
-    return read(Topics.deadLetters(Stage.DECODE)).stream().filter(r -> job.equals(r.key()))
+    return read(Topics.deadLetters(Stage.DECODE).name()).stream().filter(r -> job.equals(r.key()))
         .filter(r -> r.headers().lastHeader("flowreel.error") == null)
-        .map(r -> MessageSerdes.deadLetter().deserialize(Topics.deadLetters(Stage.DECODE), r.value())).toList();
+        .map(r -> Topics.deadLetters(Stage.DECODE).deserializeValue(r.value())).toList();
   }
 
   /** Everything on a topic so far, read without a group. */

@@ -1,5 +1,6 @@
 package io.flowreel.submission;
 
+import io.flowreel.contract.Ids;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -13,8 +14,6 @@ public final class BatchIds {
 
   public static final int MAX_KEY_LENGTH = 255;
 
-  private static final String PREFIX = "b-";
-  private static final int HEX_CHARS = 24;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private BatchIds() {}
@@ -22,13 +21,13 @@ public final class BatchIds {
   /** {@code b-} and the first 24 hex digits of sha256(tenant + "\n" + key); the key is checked first. */
   public static String forIdempotencyKey(String tenant, String key) {
     validateKey(key);
-    return PREFIX + Sha256.hex(tenant + "\n" + key).substring(0, HEX_CHARS);
+    return Ids.BATCH_PREFIX + Sha256.hex(tenant + "\n" + key).substring(0, Ids.BATCH_HEX_DIGITS);
   }
 
   public static String random() {
-    byte[] bytes = new byte[HEX_CHARS / 2];
+    byte[] bytes = new byte[Ids.BATCH_HEX_DIGITS / 2];
     RANDOM.nextBytes(bytes);
-    return PREFIX + HexFormat.of().formatHex(bytes);
+    return Ids.BATCH_PREFIX + HexFormat.of().formatHex(bytes);
   }
 
   /** Refuses a key that is empty, longer than 255 characters or not printable ASCII. */

@@ -1,18 +1,20 @@
 package io.flowreel.submission;
 
+import io.flowreel.contract.Ids;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.contract.RenderSettings;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.OutputDefaults;
 import io.flowreel.pack.ShapeBucket;
 import io.flowreel.pack.ShapeBuckets;
-import io.flowreel.render.InvalidRenderException;
-import io.flowreel.render.RenderSpec;
-import io.flowreel.tracker.Submission;
+import io.flowreel.pack.InvalidRenderException;
+import io.flowreel.pack.RenderPlan;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,8 +34,6 @@ public final class BatchResolver {
 
   public static final int MAX_PRIORITY = 9;
 
-  // Job ids are the batch id plus "-NNNNNN" and must stay within RenderSpec's job id rule.
-  private static final String BATCH_ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,120}";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PackCatalog packs;
@@ -69,8 +69,8 @@ public final class BatchResolver {
    */
   public AcceptedBatch resolve(BatchRequest request, String tenant, String batchId, String idempotencyKey) {
     Objects.requireNonNull(tenant, "tenant");
-    if (batchId == null || !batchId.matches(BATCH_ID)) {
-      throw new IllegalArgumentException("batch id '" + batchId + "' must match " + BATCH_ID);
+    if (!Ids.isBatchId(batchId)) {
+      throw new IllegalArgumentException("batch id '" + batchId + "' must match " + Ids.BATCH_ID);
     }
     List<BatchProblem> problems = new ArrayList<>();
     String sharedPack = request.defaults().pack();
@@ -118,7 +118,7 @@ public final class BatchResolver {
     }
     ModelPack pack = found.get();
     OutputDefaults output = pack.manifest().output();
-    String jobId = Submission.jobId(batchId, index);
+    String jobId = Ids.jobId(batchId, index);
     long seed = job.seed() != null ? job.seed() : derivedSeed(batchId, index);
     int width = job.width() != null ? job.width() : output.width();
     int height = job.height() != null ? job.height() : output.height();
@@ -126,36 +126,19 @@ public final class BatchResolver {
     int fps = job.fps() != null ? job.fps() : output.fps();
     boolean rewrite = job.rewrite() == null || job.rewrite();
     boolean upsample = job.upsample() == null || job.upsample();
+    // Sampler settings stay unset: the stages take the pack's defaults, as the wire schema says.
+    RenderSettings settings = new RenderSettings(job.prompt(), job.negativePrompt(), seed, width, height, frames, fps,
+        job.steps(), job.guidance(), job.shift(), pack.name(), priority, rewrite, upsample);
     try {
-      RenderSpec.Resolved resolved = new RenderSpec(jobId, job.prompt(), job.negativePrompt(), seed, width, height,
-          frames, fps, job.steps(), job.guidance(), job.shift(), rewrite, upsample).resolve(pack);
-      Optional.ofNullable(buckets.get(pack.name())).flatMap(b -> b.check(resolved.geometry())).ifPresent(problems::add);
+      RenderPlan plan = RenderPlan.of(jobId, settings, pack);
+      Optional.ofNullable(buckets.get(pack.name())).flatMap(b -> b.check(plan.geometry())).ifPresent(problems::add);
     } catch (InvalidRenderException e) {
       problems.addAll(e.problems());
     }
     if (!problems.isEmpty()) {
       return Optional.empty();
     }
-    // Sampler settings stay unset: the stages take the pack's defaults, as the wire schema says.
-    return Optional.of(JobSpec.newBuilder()
-        .setJobId(jobId)
-        .setBatchId(batchId)
-        .setTenant(tenant)
-        .setPrompt(job.prompt())
-        .setNegativePrompt(job.negativePrompt())
-        .setSeed(seed)
-        .setWidth(width)
-        .setHeight(height)
-        .setFrames(frames)
-        .setFps(fps)
-        .setSteps(job.steps())
-        .setGuidance(job.guidance())
-        .setShift(job.shift())
-        .setPack(pack.name())
-        .setPriority(priority)
-        .setUpsample(upsample)
-        .setRewrite(rewrite)
-        .build());
+    return Optional.of(JobSpecMapper.toWire(jobId, batchId, tenant, settings));
   }
 
   /** A seed for a job that names none: fixed by its batch and index, so a retried request renders alike. */

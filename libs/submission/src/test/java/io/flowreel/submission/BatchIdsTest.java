@@ -1,10 +1,10 @@
 package io.flowreel.submission;
 
+import io.flowreel.contract.Ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flowreel.tracker.Submission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -65,8 +65,8 @@ class BatchIdsTest {
   @Test
   void jobIdsAreTheBatchIdAndASixDigitIndex() {
     String batch = BatchIds.forIdempotencyKey("t", "k");
-    assertThat(Submission.jobId(batch, 0)).isEqualTo(batch + "-000000");
-    assertThat(Submission.jobId(batch, 9999)).isEqualTo(batch + "-009999").matches(JOB_ID);
-    assertThat(Submission.jobId(BatchIds.random(), 42)).matches(JOB_ID);
+    assertThat(Ids.jobId(batch, 0)).isEqualTo(batch + "-000000");
+    assertThat(Ids.jobId(batch, 9999)).isEqualTo(batch + "-009999").matches(JOB_ID);
+    assertThat(Ids.jobId(BatchIds.random(), 42)).matches(JOB_ID);
   }
 }

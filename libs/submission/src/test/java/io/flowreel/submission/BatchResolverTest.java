@@ -1,5 +1,9 @@
 package io.flowreel.submission;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.contract.RenderSettings;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -190,6 +194,18 @@ class BatchResolverTest {
       assertThat(hash("[" + changed + "]")).as(changed).isNotEqualTo(hash);
     }
     assertThat(hash("[" + base + ", " + base + "]")).isNotEqualTo(hash);
+  }
+
+  @Test
+  void everySettingOfARequestReachesTheWireSpecUnchanged() throws Exception {
+    // The API request's boundary: a job that sets every field resolves to exactly those settings.
+    RenderSettings asked = new RenderSettings("a red ball", "blur", 42, 128, 96, 9, 12, 30, 4.5, 2.5, "tiny", 7, false,
+        false);
+    ObjectNode job = new ObjectMapper().valueToTree(asked);
+    assertThat(job.properties()).extracting(java.util.Map.Entry::getKey)
+        .containsExactlyInAnyOrderElementsOf(JobRequest.FIELDS);
+    JobSpec wire = single(resolve("[" + job + "]"));
+    assertThat(JobSpecMapper.settings(wire)).isEqualTo(asked);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.flowreel.tracker;
 
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
@@ -34,10 +36,6 @@ import java.util.Map;
  * An ignored event returns the status unchanged (the same object).
  */
 public final class JobStateMachine {
-
-  /** The stages in the order a job passes them; progress counts positions in this list. */
-  public static final List<Stage> PIPELINE =
-      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
 
   private JobStateMachine() {
   }
@@ -75,7 +73,7 @@ public final class JobStateMachine {
 
     Stage stage = event.getStage();
     // QUEUED says nothing about a stage's work, so it records no stage.
-    boolean knownStage = PIPELINE.contains(stage) && type != StageEventType.QUEUED;
+    boolean knownStage = Stages.PIPELINE.contains(stage) && type != StageEventType.QUEUED;
     StageStatus stageStatus = knownStage ? next.stages.get(stage.name()) : null;
     if (stageStatus == null && knownStage) {
       stageStatus = StageStatus.started(attempt, event.getTimeMillis());
@@ -88,7 +86,7 @@ public final class JobStateMachine {
           next.state = JobState.QUEUED;
         }
         if (event.getSpec() != null) {
-          next.spec = SubmittedSpec.of(event.getSpec());
+          next.spec = JobSpecMapper.settings(event.getSpec());
         }
         if (next.submittedMillis == 0) {
           next.submittedMillis = event.getTimeMillis();
@@ -99,7 +97,7 @@ public final class JobStateMachine {
           return job; // STARTED after the stage finished: a redelivery, not news
         }
         // A job that skips stages (preview: no REWRITE) has passed everything before this one.
-        next.progress = Math.max(next.progress, (double) position(stage) / PIPELINE.size());
+        next.progress = Math.max(next.progress, (double) position(stage) / Stages.PIPELINE.size());
         next.state = JobState.RUNNING;
       }
       case PROGRESS -> {
@@ -108,7 +106,7 @@ public final class JobStateMachine {
         }
         double fraction = stageFraction(event);
         stageStatus = stageStatus.withProgress(event.getStep(), event.getTotalSteps(), fraction);
-        next.progress = Math.max(next.progress, (position(stage) + fraction) / PIPELINE.size());
+        next.progress = Math.max(next.progress, (position(stage) + fraction) / Stages.PIPELINE.size());
         next.state = JobState.RUNNING;
       }
       case RETRYING -> {
@@ -124,7 +122,7 @@ public final class JobStateMachine {
         if (stageStatus != null) {
           stageStatus = stageStatus.finished(StageState.SUCCEEDED, event.getTimeMillis(),
               event.getDurationMillis(), null, stored(event));
-          next.progress = Math.max(next.progress, (position(stage) + 1.0) / PIPELINE.size());
+          next.progress = Math.max(next.progress, (position(stage) + 1.0) / Stages.PIPELINE.size());
         }
         if (stage == Stage.PUBLISH) {
           next.state = JobState.SUCCEEDED;
@@ -185,10 +183,10 @@ public final class JobStateMachine {
     if (firstEvent) {
       return;
     }
-    int from = PIPELINE.contains(event.getStage()) ? position(event.getStage()) : 0;
+    int from = Stages.PIPELINE.contains(event.getStage()) ? position(event.getStage()) : 0;
     next.stages.keySet().removeIf(name -> position(Stage.valueOf(name)) >= from);
     next.currentStage = null;
-    next.progress = (double) from / PIPELINE.size();
+    next.progress = (double) from / Stages.PIPELINE.size();
     next.error = null;
     next.outputs = List.of();
     if (from <= position(Stage.REWRITE)) {
@@ -233,7 +231,7 @@ public final class JobStateMachine {
   }
 
   private static int position(Stage stage) {
-    return PIPELINE.indexOf(stage);
+    return Stages.position(stage);
   }
 
   private static void sortByPipeline(Map<String, StageStatus> stages) {

@@ -1,5 +1,6 @@
 package io.flowreel.tracker;
 
+import io.flowreel.contract.RenderSettings;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ public record JobStatus(
     String jobId,
     String batchId,
     String tenant,
-    SubmittedSpec spec,
+    RenderSettings spec,
     String rewrittenPrompt,
     JobState state,
     String currentStage,
@@ -69,7 +70,7 @@ public record JobStatus(
     private final String jobId;
     private final String batchId;
     private final String tenant;
-    SubmittedSpec spec;
+    RenderSettings spec;
     String rewrittenPrompt;
     JobState state;
     String currentStage;

@@ -9,11 +9,6 @@ import io.flowreel.messages.BatchSubmission;
 public record Submission(String batchId, String tenant, String idempotencyKey, String requestSha256, int total,
     long createdAtMillis) {
 
-  /** Job ids sort in submission order, so a batch's jobs are one key range of the jobs store. */
-  public static String jobId(String batchId, int index) {
-    return String.format("%s-%06d", batchId, index);
-  }
-
   public static Submission of(BatchSubmission batch) {
     return new Submission(batch.getBatchId(), batch.getTenant(), batch.getIdempotencyKey(),
         batch.getRequestSha256(), batch.getTotal(), batch.getCreatedAtMillis());

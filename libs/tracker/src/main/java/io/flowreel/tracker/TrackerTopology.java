@@ -1,6 +1,6 @@
 package io.flowreel.tracker;
 
-import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.contract.Topics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -31,17 +31,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class TrackerTopology {
 
-  /**
-   * The stage events topic. Repeats {@code io.flowreel.runtime.Topics.EVENTS} so the tracker does
-   * not depend on the stage runtime; a test checks that the two agree.
-   */
-  public static final String EVENTS_TOPIC = "flowreel.events";
   /** JobStatus by job id. */
   public static final String JOBS_STORE = "jobs";
   /** BatchStatus by batch id. */
   public static final String BATCHES_STORE = "batches";
-  /** Accepted batches (BatchSubmission by batch id). Repeats {@code io.flowreel.runtime.Topics.BATCHES}. */
-  public static final String BATCHES_TOPIC = "flowreel.batches";
   /** Submission by batch id: each batch's total and idempotency key. */
   public static final String SUBMISSIONS_STORE = "submissions";
   /** Name of the repartition step that re-keys job status by batch id. */
@@ -54,7 +47,7 @@ public final class TrackerTopology {
     StreamsBuilder builder = new StreamsBuilder();
 
     KTable<String, JobStatus> jobs = builder
-        .stream(EVENTS_TOPIC, Consumed.with(Serdes.String(), MessageSerdes.stageEvent()))
+        .stream(Topics.EVENTS.name(), Consumed.with(Topics.EVENTS.keySerde(), Topics.EVENTS.valueSerde()))
         .groupByKey()
         .aggregate(
             () -> null, // JobStateMachine.apply starts a job from its first event
@@ -76,7 +69,7 @@ public final class TrackerTopology {
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.batchStatus()));
 
-    builder.table(BATCHES_TOPIC, Consumed.with(Serdes.String(), MessageSerdes.batchSubmission()))
+    builder.table(Topics.BATCHES.name(), Consumed.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde()))
         .mapValues(Submission::of,
             Materialized.<String, Submission, KeyValueStore<Bytes, byte[]>>as(SUBMISSIONS_STORE)
                 .withKeySerde(Serdes.String())

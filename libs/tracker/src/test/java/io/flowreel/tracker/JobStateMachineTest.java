@@ -1,5 +1,7 @@
 package io.flowreel.tracker;
 
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.contract.Stages;
 import static io.flowreel.messages.Stage.DECODE;
 import static io.flowreel.messages.Stage.DENOISE;
 import static io.flowreel.messages.Stage.ENCODE;
@@ -44,7 +46,7 @@ class JobStateMachineTest {
 
   private JobStatus completed(int attempt) {
     JobStatus job = null;
-    for (Stage stage : JobStateMachine.PIPELINE) {
+    for (Stage stage : Stages.PIPELINE) {
       job = fold(job, events.runStage(stage, attempt));
     }
     return job;
@@ -336,8 +338,8 @@ class JobStateMachineTest {
     JobStatus job = JobStateMachine.apply(null, queued);
 
     assertThat(job.state()).isEqualTo(JobState.QUEUED);
-    assertThat(job.spec()).isEqualTo(SubmittedSpec.of(queued.getSpec()));
-    assertThat(job.spec().toWire("job-1", "batch-1", "studio-a")).isEqualTo(queued.getSpec());
+    assertThat(job.spec()).isEqualTo(JobSpecMapper.settings(queued.getSpec()));
+    assertThat(JobSpecMapper.toWire("job-1", "batch-1", "studio-a", job.spec())).isEqualTo(queued.getSpec());
     assertThat(job.submittedMillis()).isEqualTo(queued.getTimeMillis());
     assertThat(job.stages()).isEmpty();
   }

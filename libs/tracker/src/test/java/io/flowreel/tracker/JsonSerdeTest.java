@@ -1,5 +1,6 @@
 package io.flowreel.tracker;
 
+import io.flowreel.contract.Stages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowreel.messages.Stage;
@@ -13,7 +14,7 @@ class JsonSerdeTest {
   void aJobStatusSurvivesTheStore() {
     Events events = new Events("job-1", "batch-1");
     JobStatus job = null;
-    for (Stage stage : JobStateMachine.PIPELINE) {
+    for (Stage stage : Stages.PIPELINE) {
       for (StageEvent e : events.runStage(stage, 1)) {
         job = JobStateMachine.apply(job, e);
       }

@@ -13,7 +13,7 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -45,7 +45,7 @@ class TrackerTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(TrackerTopology.build(), props);
-    events = driver.createInputTopic(TrackerTopology.EVENTS_TOPIC, new StringSerializer(),
+    events = driver.createInputTopic(Topics.EVENTS.name(), new StringSerializer(),
         MessageSerdes.stageEvent().serializer());
     jobs = driver.getKeyValueStore(TrackerTopology.JOBS_STORE);
     batches = driver.getKeyValueStore(TrackerTopology.BATCHES_STORE);
@@ -71,14 +71,8 @@ class TrackerTopologyTest {
   }
 
   @Test
-  void theTopicsAreTheStageRuntimesOnes() {
-    assertThat(TrackerTopology.EVENTS_TOPIC).isEqualTo(Topics.EVENTS);
-    assertThat(TrackerTopology.BATCHES_TOPIC).isEqualTo(Topics.BATCHES);
-  }
-
-  @Test
   void acceptedBatchesAreKeptBySubmission() {
-    TestInputTopic<String, BatchSubmission> submissions = driver.createInputTopic(TrackerTopology.BATCHES_TOPIC,
+    TestInputTopic<String, BatchSubmission> submissions = driver.createInputTopic(Topics.BATCHES.name(),
         new StringSerializer(), MessageSerdes.batchSubmission().serializer());
     BatchSubmission batch = BatchSubmission.newBuilder().setBatchId("b-1").setTenant("studio-a")
         .setIdempotencyKey("key-1").setRequestSha256("ef".repeat(32)).setTotal(3).setCreatedAtMillis(1234).build();

@@ -8,7 +8,7 @@ import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.StageStatus;
 import io.flowreel.tracker.StoredArtifact;
 import io.flowreel.tracker.Submission;
-import io.flowreel.tracker.SubmittedSpec;
+import io.flowreel.contract.RenderSettings;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
@@ -33,7 +33,7 @@ public final class ApiModel {
       int attempt,
       String prompt,
       String rewrittenPrompt,
-      SubmittedSpec spec,
+      RenderSettings spec,
       List<Stage> stages,
       String error,
       List<Output> outputs,

@@ -3,7 +3,7 @@ package io.flowreel.gateway;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.pack.ShapeBuckets;
-import io.flowreel.runtime.Pipeline;
+import io.flowreel.contract.Stages;
 import io.flowreel.submission.AcceptedBatch;
 import io.flowreel.submission.BatchIds;
 import io.flowreel.submission.BatchRequest;
@@ -165,7 +165,7 @@ public class BatchesResource {
     return RenderTask.newBuilder()
         .setSpec(spec)
         .setAttempt(1)
-        .setRoutingSlip(Pipeline.routingSlip(spec.getRewrite(), spec.getUpsample()))
+        .setRoutingSlip(Stages.routingSlip(spec.getRewrite(), spec.getUpsample()))
         .setCreatedAtMillis(System.currentTimeMillis())
         .build();
   }

@@ -1,5 +1,6 @@
 package io.flowreel.gateway;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
@@ -8,7 +9,7 @@ import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -67,7 +68,7 @@ public class PipelineDispatcher {
   /** Submits a whole batch or nothing. */
   public synchronized void submit(BatchSubmission batch, List<RenderTask> tasks) {
     inTransaction(() -> {
-      send(Topics.BATCHES, batch.getBatchId(), MessageSerdes.batchSubmission().serialize(Topics.BATCHES, batch));
+      send(Topics.BATCHES.name(), batch.getBatchId(), Topics.BATCHES.serializeValue(batch));
       for (RenderTask task : tasks) {
         sendTask(task);
       }
@@ -82,7 +83,7 @@ public class PipelineDispatcher {
     inTransaction(() -> {
       String jobId = task.getSpec().getJobId();
       sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.RESUME, "retry from "
-          + Topics.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
+          + Stages.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
       sendTask(task);
     });
   }
@@ -98,7 +99,7 @@ public class PipelineDispatcher {
 
   private void sendTask(RenderTask task) {
     String jobId = task.getSpec().getJobId();
-    String topic = Topics.tasks(task.getRoutingSlip().get(0));
+    String topic = Topics.tasks(task.getRoutingSlip().get(0)).name();
     send(topic, jobId, MessageSerdes.renderTask().serialize(topic, task));
     StageEvent queued = StageEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString())
@@ -112,11 +113,11 @@ public class PipelineDispatcher {
         .setWorker("gateway")
         .setSpec(task.getSpec())
         .build();
-    send(Topics.EVENTS, jobId, MessageSerdes.stageEvent().serialize(Topics.EVENTS, queued));
+    send(Topics.EVENTS.name(), jobId, Topics.EVENTS.serializeValue(queued));
   }
 
   private void sendControl(ControlCommand command) {
-    send(Topics.CONTROL, command.getTargetId(), MessageSerdes.controlCommand().serialize(Topics.CONTROL, command));
+    send(Topics.CONTROL.name(), command.getTargetId(), Topics.CONTROL.serializeValue(command));
   }
 
   private static ControlCommand.Builder control(String id, ControlTargetKind kind, ControlAction action,

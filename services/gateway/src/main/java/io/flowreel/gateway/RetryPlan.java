@@ -1,10 +1,11 @@
 package io.flowreel.gateway;
 
+import io.flowreel.contract.JobSpecMapper;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
-import io.flowreel.runtime.Pipeline;
-import io.flowreel.runtime.Topics;
+import io.flowreel.contract.Stages;
+import io.flowreel.contract.Topics;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.StageState;
@@ -41,7 +42,7 @@ public final class RetryPlan {
     if (job.spec() == null) {
       throw ApiException.conflict("job " + job.jobId() + " has no recorded spec to re-run");
     }
-    List<Stage> slip = Pipeline.routingSlip(job.spec().rewrite(), job.spec().upsample());
+    List<Stage> slip = Stages.routingSlip(job.spec().rewrite(), job.spec().upsample());
     Stage start = from != null ? named(from, slip) : stageToRetry(job, slip);
 
     List<ArtifactRef> reused = new ArrayList<>();
@@ -55,11 +56,11 @@ public final class RetryPlan {
       }
       done.artifacts().stream().map(StoredArtifact::toWire).forEach(reused::add);
       if (done.durationMillis() != null) {
-        stageMillis.put(Topics.id(earlier), done.durationMillis());
+        stageMillis.put(Stages.id(earlier), done.durationMillis());
       }
     }
     return RenderTask.newBuilder()
-        .setSpec(job.spec().toWire(job.jobId(), job.batchId(), job.tenant()))
+        .setSpec(JobSpecMapper.toWire(job.jobId(), job.batchId(), job.tenant(), job.spec()))
         .setAttempt(job.attempt() + 1)
         .setRoutingSlip(slip.subList(slip.indexOf(start), slip.size()))
         .setArtifacts(reused)
@@ -74,7 +75,7 @@ public final class RetryPlan {
     Stage stage = slip.stream().filter(s -> s.name().equals(wanted)).findFirst().orElse(null);
     if (stage == null) {
       throw ApiException.badRequest("'" + from + "' is not a stage of this job; it runs "
-          + slip.stream().map(Topics::id).collect(Collectors.joining(", ")));
+          + slip.stream().map(Stages::id).collect(Collectors.joining(", ")));
     }
     return stage;
   }
@@ -83,7 +84,7 @@ public final class RetryPlan {
   private static Stage stageToRetry(JobStatus job, List<Stage> slip) {
     if (job.state() == JobState.SUCCEEDED) {
       throw ApiException.conflict("job " + job.jobId() + " succeeded: name the stage to re-run from with 'from' ("
-          + slip.stream().map(Topics::id).collect(Collectors.joining(", ")) + ")");
+          + slip.stream().map(Stages::id).collect(Collectors.joining(", ")) + ")");
     }
     return slip.stream()
         .filter(s -> job.stages().get(s.name()) == null || job.stages().get(s.name()).state() != StageState.SUCCEEDED)

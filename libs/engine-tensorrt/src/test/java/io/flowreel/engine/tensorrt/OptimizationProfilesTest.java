@@ -3,6 +3,8 @@ package io.flowreel.engine.tensorrt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.contract.RenderSettings;
 import io.flowreel.engine.InferenceEngine;
 import io.flowreel.engine.Network;
 import io.flowreel.engine.OnnxRuntimeEngine;
@@ -10,8 +12,7 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.ShapeBucket;
 import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderSpec;
-import io.flowreel.render.RuleBasedPromptRewriter;
+import io.flowreel.prompts.RuleBasedPromptRewriter;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.Tensor;
 import io.flowreel.tiling.TiledDecoder;
@@ -127,9 +128,8 @@ class OptimizationProfilesTest {
     assertThat(engine.calls.get("decoder")).extracting(c -> c.get("latent")[2]).contains(1, 2);
   }
 
-  private static RenderSpec job(String id, int width, int height, double guidance, boolean upsample) {
-    return new RenderSpec(id, "a red ball bouncing on a blue floor", null, 7, width, height, 17, 8, 2, guidance, null,
-        false, upsample);
+  private static RenderPlan job(String id, int width, int height, double guidance, boolean upsample) {
+    return RenderPlan.of(id, new RenderSettings("a red ball bouncing on a blue floor", null, 7, width, height, 17, 8, 2, guidance, null, null, 0, false, upsample), PACK);
   }
 
   private static Profile single(List<Profile> profiles) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.contract.RenderSettings;
 import io.flowreel.engine.OnnxRuntimeEngine;
 import io.flowreel.media.Mp4Reader;
 import io.flowreel.media.RgbFrame;
@@ -11,8 +13,7 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.ReferenceSpec;
 import io.flowreel.pack.ShapeBucket;
 import io.flowreel.render.LocalRenderer;
-import io.flowreel.render.RenderManifest;
-import io.flowreel.render.RenderSpec;
+import io.flowreel.contract.RenderManifest;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.SafeTensors;
 import io.flowreel.tensor.Tensor;
@@ -112,8 +113,7 @@ class TensorRtGpuTest {
   /** A whole render on TensorRT looks like the same render on ONNX Runtime, and its manifest says which ran. */
   @Test
   void aLocalRenderMatchesOnnxRuntime() throws IOException {
-    RenderSpec job = new RenderSpec("gpu", "a red ball bouncing on a blue floor", null, 3, 96, 64, 5, 8, 4, null, null,
-        false, true);
+    RenderPlan job = RenderPlan.of("gpu", new RenderSettings("a red ball bouncing on a blue floor", null, 3, 96, 64, 5, 8, 4, null, null, null, 0, false, true), PACK);
     RenderManifest trt = new LocalRenderer(PACK, engine()).render(job, out.resolve("trt"), LocalRenderer.Progress.NONE,
         () -> false);
     new LocalRenderer(PACK, OnnxRuntimeEngine.forPack(PACK)).render(job, out.resolve("ort"),

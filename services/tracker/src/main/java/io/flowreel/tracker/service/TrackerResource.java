@@ -1,5 +1,6 @@
 package io.flowreel.tracker.service;
 
+import io.flowreel.contract.Ids;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
@@ -71,7 +72,7 @@ public class TrackerResource {
     }
     List<JobStatus> page = new ArrayList<>();
     try (KeyValueIterator<String, JobStatus> jobs =
-        streams.jobs().range(Submission.jobId(id, from), Submission.jobId(id, from + limit - 1))) {
+        streams.jobs().range(Ids.jobId(id, from), Ids.jobId(id, from + limit - 1))) {
       jobs.forEachRemaining(kv -> page.add(kv.value));
     }
     // The store is one per events partition and a range visits them one after another: sort the page.

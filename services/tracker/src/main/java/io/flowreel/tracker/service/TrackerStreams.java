@@ -1,5 +1,6 @@
 package io.flowreel.tracker.service;
 
+import io.flowreel.contract.Topics;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
@@ -48,8 +49,8 @@ public class TrackerStreams {
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
-    LOG.infof("tracker %s reads %s and %s from %s", config.tracker().applicationId(), TrackerTopology.EVENTS_TOPIC,
-        TrackerTopology.BATCHES_TOPIC, config.kafka().bootstrapServers());
+    LOG.infof("tracker %s reads %s and %s from %s", config.tracker().applicationId(), Topics.EVENTS.name(),
+        Topics.BATCHES.name(), config.kafka().bootstrapServers());
   }
 
   void onStop(@Observes ShutdownEvent event) {

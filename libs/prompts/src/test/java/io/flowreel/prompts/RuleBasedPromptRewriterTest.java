@@ -1,4 +1,4 @@
-package io.flowreel.render;
+package io.flowreel.prompts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.flowreel.render;
+package io.flowreel.prompts;
 
 import java.util.List;
 import java.util.Locale;

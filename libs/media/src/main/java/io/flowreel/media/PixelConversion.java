@@ -1,6 +1,5 @@
-package io.flowreel.render;
+package io.flowreel.media;
 
-import io.flowreel.media.RgbFrame;
 import io.flowreel.tensor.FloatTensor;
 
 /** Network output in [-1, 1] (planar RGB) to 8-bit interleaved RGB. */

@@ -1,4 +1,4 @@
-package io.flowreel.render;
+package io.flowreel.prompts;
 
 /** Expands a short user prompt into the detailed description the text encoders see. */
 public interface PromptRewriter {

@@ -1,4 +1,4 @@
-package io.flowreel.render;
+package io.flowreel.pack;
 
 import java.util.List;
 

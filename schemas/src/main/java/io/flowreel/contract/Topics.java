@@ -1,0 +1,53 @@
+package io.flowreel.contract;
+
+import io.flowreel.messages.BatchSubmission;
+import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.DeadLetter;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.codec.MessageSerdes;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic Flowreel uses, with its key and value types: the typed side of infra/topics.yaml (which
+ * declares partitions, retention and cleanup; a test keeps the two equal).
+ */
+public final class Topics {
+
+  /** Lifecycle events of every stage, keyed by job id; the tracker folds them. */
+  public static final Topic<String, StageEvent> EVENTS =
+      new Topic<>("flowreel.events", Serdes.String(), MessageSerdes.stageEvent(), "job id");
+  /** Cancel and fencing commands, keyed by job or batch id; compacted. */
+  public static final Topic<String, ControlCommand> CONTROL =
+      new Topic<>("flowreel.control", Serdes.String(), MessageSerdes.controlCommand(), "job id or batch id");
+  /** Accepted batches, keyed by batch id; compacted. */
+  public static final Topic<String, BatchSubmission> BATCHES =
+      new Topic<>("flowreel.batches", Serdes.String(), MessageSerdes.batchSubmission(), "batch id");
+
+  private Topics() {}
+
+  /** The work of one stage, keyed by job id. */
+  public static Topic<String, RenderTask> tasks(Stage stage) {
+    return new Topic<>("flowreel.tasks." + Stages.id(stage), Serdes.String(), MessageSerdes.renderTask(), "job id");
+  }
+
+  /**
+   * Tasks one stage gave up on, keyed by job id. A record that was not a task at all goes there with its
+   * bytes unchanged and the cause in the {@code flowreel.error} headers, so not every value decodes.
+   */
+  public static Topic<String, DeadLetter> deadLetters(Stage stage) {
+    return new Topic<>("flowreel.dlq." + Stages.id(stage), Serdes.String(), MessageSerdes.deadLetter(), "job id");
+  }
+
+  /** Every topic, in the order of infra/topics.yaml. */
+  public static List<Topic<?, ?>> all() {
+    List<Topic<?, ?>> all = new ArrayList<>();
+    Stages.PIPELINE.forEach(s -> all.add(tasks(s)));
+    Stages.PIPELINE.forEach(s -> all.add(deadLetters(s)));
+    all.addAll(List.of(EVENTS, BATCHES, CONTROL));
+    return all;
+  }
+}
