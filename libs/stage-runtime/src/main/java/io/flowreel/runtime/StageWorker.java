@@ -44,6 +44,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and flushed, then the task is acknowledged. A crash anywhere in between repeats work (same
  * object keys, same bytes) but never loses a job. While a task runs, the polling thread renews
  * the task's share-group lock, so a minutes-long denoise is neither redelivered nor rebalanced.
+ * Which outcome a task gets (run, drop, cancel, retry, dead letter) is {@link TaskOutcomes}'s
+ * decision; this class only carries it out.
  */
 public final class StageWorker implements AutoCloseable {
 
@@ -203,76 +205,54 @@ public final class StageWorker implements AutoCloseable {
       return AcknowledgeType.ACCEPT;
     }
     String jobId = task.getSpec().getJobId();
-    int deliveries = record.deliveryCount().orElse((short) 1);
-    if (task.getAttempt() < control.currentAttempt(jobId)) {
-      return AcknowledgeType.ACCEPT; // superseded: a newer attempt of this job owns its outputs
-    }
-    if (control.cancelled(jobId, task.getSpec().getBatchId())) {
-      send(Topics.EVENTS.name(), jobId, event(task, StageEventType.CANCELLED).setError("cancelled before " + Stages.id(stage))
-          .build());
-      return AcknowledgeType.ACCEPT;
-    }
-    if (deliveries > config.maxDeliveries()) {
-      deadLetter(task, "delivered " + deliveries + " times without finishing (workers crashed or timed out)",
-          "DeliveryLimit", deliveries, StageEventType.DEAD_LETTERED);
-      return AcknowledgeType.ACCEPT;
-    }
-    if (task.getRoutingSlip().isEmpty() || task.getRoutingSlip().get(0) != stage) {
-      deadLetter(task, "task addressed to " + task.getRoutingSlip() + " arrived at stage " + Stages.id(stage),
-          "Misrouted", deliveries, StageEventType.FAILED);
-      return AcknowledgeType.ACCEPT;
+    TaskOutcomes.Before before = TaskOutcomes.before(task.getAttempt(), control.currentAttempt(jobId),
+        control.cancelled(jobId, task.getSpec().getBatchId()), record.deliveryCount().orElse((short) 1),
+        config.maxDeliveries(), task.getRoutingSlip(), stage);
+    if (before instanceof TaskOutcomes.Settled settled) {
+      settle(task, settled);
+      return settled.ack();
     }
     send(Topics.EVENTS.name(), jobId, event(task, StageEventType.STARTED).build());
     long start = System.currentTimeMillis();
     Context context = new Context(task);
-    for (int attempt = 1; ; attempt++) {
+    for (int tryNumber = 1; ; tryNumber++) {
       try {
         StageHandler.Result result = handler.handle(task, context);
-        if (task.getAttempt() < control.currentAttempt(jobId)) {
-          return AcknowledgeType.ACCEPT; // superseded while running: its results go nowhere
-        }
-        if (!result.alreadyDone()) {
+        TaskOutcomes.AfterSuccess after =
+            TaskOutcomes.afterSuccess(task.getAttempt(), control.currentAttempt(jobId), result.alreadyDone());
+        if (after instanceof TaskOutcomes.Forward) {
           forward(task, result, System.currentTimeMillis() - start);
         }
-        completed.incrementAndGet();
-        return AcknowledgeType.ACCEPT;
+        if (!(after instanceof TaskOutcomes.Superseded)) {
+          completed.incrementAndGet();
+        }
+        return after.ack();
       } catch (Exception e) {
-        if (context.stopRequested()) {
-          send(Topics.EVENTS.name(), jobId, event(task, StageEventType.CANCELLED)
-              .setError("cancelled during " + Stages.id(stage)).build());
-          return AcknowledgeType.ACCEPT;
+        TaskOutcomes.AfterFailure after =
+            TaskOutcomes.afterFailure(e, context.stopRequested(), tryNumber, config.retry(), stage);
+        if (after instanceof TaskOutcomes.Settled settled) {
+          if (settled instanceof TaskOutcomes.GiveUp) {
+            failed.incrementAndGet();
+          }
+          settle(task, settled);
+          return settled.ack();
         }
-        if (isPermanent(e)) {
-          failed.incrementAndGet();
-          deadLetter(task, describe(e), e.getClass().getName(), attempt, StageEventType.FAILED);
-          return AcknowledgeType.ACCEPT;
+        if (after instanceof TaskOutcomes.Retry retry) {
+          send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(retry.error()).build());
+          Thread.sleep(retry.backoff().toMillis());
         }
-        if (attempt >= config.retry().maxTries()) {
-          failed.incrementAndGet();
-          deadLetter(task, describe(e), e.getClass().getName(), attempt, StageEventType.DEAD_LETTERED);
-          return AcknowledgeType.ACCEPT;
-        }
-        Duration wait = config.retry().backoffBefore(attempt + 1);
-        send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING)
-            .setError(describe(e) + " (try " + attempt + " of " + config.retry().maxTries() + ", next in "
-                + wait.toMillis() + " ms)").build());
-        Thread.sleep(wait.toMillis());
       }
     }
   }
 
-  static boolean isPermanent(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof PermanentStageException || t instanceof CorruptArtifactException
-          || t instanceof IllegalArgumentException) {
-        return true;
-      }
+  /** Sends what a task that ends without a result leaves on record. */
+  private void settle(RenderTask task, TaskOutcomes.Settled outcome) throws Exception {
+    if (outcome instanceof TaskOutcomes.Cancelled cancelled) {
+      send(Topics.EVENTS.name(), task.getSpec().getJobId(), event(task, StageEventType.CANCELLED)
+          .setError(cancelled.error()).build());
+    } else if (outcome instanceof TaskOutcomes.GiveUp giveUp) {
+      deadLetter(task, giveUp.error(), giveUp.errorClass(), giveUp.deliveryAttempts(), giveUp.event());
     }
-    return false;
-  }
-
-  private static String describe(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   /** Pops this stage off the slip, appends the artifacts and sends the task on; then the event. */
@@ -316,7 +296,7 @@ public final class StageWorker implements AutoCloseable {
   /** A record that is not a task at all cannot become a DeadLetter: its bytes go as they are, the cause in a header. */
   private void deadLetterRaw(ConsumerRecord<String, byte[]> record, Exception e) throws Exception {
     ProducerRecord<String, byte[]> raw = new ProducerRecord<>(Topics.deadLetters(stage).name(), record.key(), record.value());
-    raw.headers().add("flowreel.error", describe(e).getBytes(StandardCharsets.UTF_8));
+    raw.headers().add("flowreel.error", TaskOutcomes.describe(e).getBytes(StandardCharsets.UTF_8));
     raw.headers().add("flowreel.error.class", e.getClass().getName().getBytes(StandardCharsets.UTF_8));
     producer.send(raw).get(30, TimeUnit.SECONDS);
     failed.incrementAndGet();
