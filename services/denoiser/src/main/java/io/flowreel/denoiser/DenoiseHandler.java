@@ -1,0 +1,88 @@
+package io.flowreel.denoiser;
+
+import io.flowreel.artifacts.Conditioning;
+import io.flowreel.artifacts.Latent;
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.engine.InferenceEngine;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.render.DenoiseStage;
+import io.flowreel.runtime.StageContext;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.sampling.FlowMatchingSampler;
+import io.flowreel.sampling.GuidedDit;
+import io.flowreel.tensor.FloatTensor;
+import io.flowreel.text.TextConditioning;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * Samples the latent video exactly as {@link DenoiseStage} does (same noise, schedule, sampler and
+ * guidance), storing a checkpoint every few steps so a redelivered task resumes where the last one
+ * stopped instead of starting from noise. Reads the ENCODE stage's {@link Conditioning}, stores the
+ * {@link Latent} DECODE reads.
+ */
+public final class DenoiseHandler implements StageHandler {
+
+  public static final int DEFAULT_CHECKPOINT_EVERY = 5;
+
+  private final ModelPack pack;
+  private final InferenceEngine engine;
+  private final DenoiseStage denoise;
+  private final int checkpointEvery;
+
+  /** {@code checkpointEvery}: steps between checkpoints; each costs one latent upload. */
+  public DenoiseHandler(ModelPack pack, InferenceEngine engine, int checkpointEvery) {
+    if (checkpointEvery < 1) {
+      throw new IllegalArgumentException("checkpoints need at least 1 step between them, got " + checkpointEvery);
+    }
+    this.pack = pack;
+    this.engine = engine;
+    this.denoise = new DenoiseStage(pack, engine);
+    this.checkpointEvery = checkpointEvery;
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.DENOISE;
+  }
+
+  @Override
+  public Optional<String> engine() {
+    return Optional.of(engine.kind());
+  }
+
+  @Override
+  public Result handle(RenderTask task, StageContext ctx) throws IOException {
+    RenderPlan job = RenderPlan.of(task.getSpec().getJobId(), JobSpecMapper.settings(task.getSpec()), pack);
+    Conditioning text = Conditioning.read(ctx, task);
+    DenoiseCheckpoint checkpoints = new DenoiseCheckpoint(ctx, task);
+    FloatTensor noise = denoise.initialNoise(job);
+    DenoiseCheckpoint.Position start = checkpoints.find(noise.shape(), job.steps())
+        .orElse(new DenoiseCheckpoint.Position(noise, 0));
+    if (start.completedSteps() > 0) {
+      ctx.progress(start.completedSteps(), job.steps());
+    }
+    GuidedDit dit = new GuidedDit(engine.network(pack.manifest().dit().network()), job.guidance(),
+        new TextConditioning(text.positive()), new TextConditioning(text.negative()));
+    FloatTensor latent = new FlowMatchingSampler(job.steps(), job.shift()).sample(start.latent(),
+        start.completedSteps(), dit, (done, total, x) -> {
+          if (done % checkpointEvery == 0 && done < total) {
+            store(checkpoints, new DenoiseCheckpoint.Position(x, done), total);
+          }
+          ctx.progress(done, total);
+        }, ctx::stopRequested);
+    return Result.of(Latent.store(ctx, task, latent));
+  }
+
+  private static void store(DenoiseCheckpoint checkpoints, DenoiseCheckpoint.Position position, int totalSteps) {
+    try {
+      checkpoints.store(position, totalSteps);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store the checkpoint at step " + position.completedSteps(), e);
+    }
+  }
+}

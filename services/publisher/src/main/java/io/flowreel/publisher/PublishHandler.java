@@ -1,0 +1,162 @@
+package io.flowreel.publisher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flowreel.artifacts.ClipFrames;
+import io.flowreel.contract.JobSpecMapper;
+import io.flowreel.contract.RenderManifest;
+import io.flowreel.contract.Stages;
+import io.flowreel.media.Mp4Writer;
+import io.flowreel.media.PixelConversion;
+import io.flowreel.media.PosterWriter;
+import io.flowreel.media.RgbFrame;
+import io.flowreel.messages.JobSpec;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.pack.SizeRules;
+import io.flowreel.runtime.Artifact;
+import io.flowreel.runtime.CorruptArtifactException;
+import io.flowreel.runtime.StageContext;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.tensor.FloatTensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.regex.Pattern;
+
+/**
+ * The newest {@link ClipFrames} as {@code outputs/<batch>/<job>.mp4}, {@code .png} (the middle frame) and
+ * {@code .json} in the output bucket, the manifest last. A manifest of the same or a newer attempt
+ * means the clip is already published: nothing is uploaded and no second completion is reported.
+ */
+public final class PublishHandler implements StageHandler {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final String STAGE = Stages.id(Stage.PUBLISH);
+
+  private final ModelPack pack;
+
+  public PublishHandler(ModelPack pack) {
+    this.pack = pack;
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.PUBLISH;
+  }
+
+  /** Where a job's clip is published: {@code outputs/<batchId>/<jobId>} plus the extension. */
+  public static String outputKey(JobSpec spec, String extension) {
+    if (!KEY_PART.matcher(spec.getBatchId()).matches()) {
+      throw new IllegalArgumentException("batch id '" + spec.getBatchId() + "' cannot be part of an object key: use "
+          + "1-128 letters, digits, '.', '_' or '-'");
+    }
+    return "outputs/" + spec.getBatchId() + "/" + spec.getJobId() + "." + extension;
+  }
+
+  @Override
+  public Result handle(RenderTask task, StageContext ctx) throws IOException {
+    long start = System.nanoTime();
+    JobSpec spec = task.getSpec();
+    RenderPlan job = RenderPlan.of(spec.getJobId(), JobSpecMapper.settings(spec), pack);
+    String manifestKey = outputKey(spec, "json");
+    Optional<Integer> published = publishedAttempt(ctx, manifestKey);
+    if (published.isPresent() && published.get() >= task.getAttempt()) {
+      return Result.finishedEarlier(); // never overwrite a newer attempt, never complete one twice
+    }
+    FloatTensor frames = ClipFrames.read(ctx, task);
+    SizeRules.Geometry g = job.geometry();
+    int[] expected = {g.frames(), 3, g.height(), g.width()};
+    if (!Arrays.equals(frames.shape(), expected)) {
+      throw new CorruptArtifactException("frames of job " + spec.getJobId() + " have shape "
+          + Arrays.toString(frames.shape()) + ", the spec asks for " + Arrays.toString(expected));
+    }
+    Path dir = Files.createTempDirectory("flowreel-publish-");
+    try {
+      Path video = dir.resolve("clip.mp4");
+      Path poster = dir.resolve("clip.png");
+      PosterWriter.writePng(encodeVideo(frames, video, spec.getFps()), poster);
+      if (ctx.stopRequested()) {
+        throw new CancellationException("publish of job " + spec.getJobId() + " stopped before upload");
+      }
+      String bucket = ctx.outputBucket();
+      Artifact videoArtifact = ctx.store().put(bucket, outputKey(spec, "mp4"), Files.readAllBytes(video),
+          Artifact.Format.MP4, STAGE, "video", List.of());
+      Artifact posterArtifact = ctx.store().put(bucket, outputKey(spec, "png"), Files.readAllBytes(poster),
+          Artifact.Format.PNG, STAGE, "poster", List.of());
+      Map<String, Long> millis = new LinkedHashMap<>(task.getStageMillis());
+      millis.put(STAGE, (System.nanoTime() - start) / 1_000_000);
+      RenderManifest manifest = manifest(task, job, millis,
+          new RenderManifest.Outputs(bucket, videoArtifact.key(), posterArtifact.key(), manifestKey));
+      Artifact manifestArtifact = ctx.store().put(bucket, manifestKey, JSON.writeValueAsBytes(manifest),
+          Artifact.Format.JSON, STAGE, "manifest", List.of());
+      return Result.of(videoArtifact, posterArtifact, manifestArtifact);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /** Writes the MP4 and returns the poster frame: the middle one, as LocalRenderer picks it. */
+  private static RgbFrame encodeVideo(FloatTensor frames, Path video, int fps) throws IOException {
+    int n = frames.dim(0);
+    RgbFrame poster = null;
+    try (Mp4Writer writer = new Mp4Writer(video, frames.dim(3), frames.dim(2), fps)) {
+      for (int i = 0; i < n; i++) {
+        RgbFrame frame = PixelConversion.toRgb(frames, i);
+        if (i == n / 2) {
+          poster = frame;
+        }
+        writer.write(frame);
+      }
+    }
+    return poster;
+  }
+
+  /** The manifest the local renderer writes, plus the batch, tenant and attempt that fence later publishes. */
+  private RenderManifest manifest(RenderTask task, RenderPlan job, Map<String, Long> millis,
+      RenderManifest.Outputs outputs) {
+    JobSpec spec = task.getSpec();
+    String encoded = task.getRewrittenPrompt() != null ? task.getRewrittenPrompt() : spec.getPrompt();
+    return job.manifest(encoded, pack, task.getStageEngines().get(Stages.id(Stage.DENOISE)), task.getStageEngines(),
+        millis, outputs).published(spec.getBatchId(), spec.getTenant(), task.getAttempt());
+  }
+
+  /**
+   * The attempt that published the manifest already there, if any. A manifest without a readable
+   * attempt (not ours, damaged) fences nothing: publishing again replaces it.
+   */
+  private static Optional<Integer> publishedAttempt(StageContext ctx, String manifestKey) throws IOException {
+    Optional<byte[]> bytes = ctx.store().find(ctx.outputBucket(), manifestKey);
+    if (bytes.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode attempt = JSON.readTree(bytes.get()).get("attempt");
+      return attempt != null && attempt.isInt() ? Optional.of(attempt.intValue()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Best effort: a left-over temp file must not fail a clip that is already uploaded. */
+  private static void deleteTree(Path dir) {
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        Files.deleteIfExists(file);
+      }
+      Files.delete(dir);
+    } catch (IOException e) {
+      // the OS's temp cleaning gets it
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.flowreel.upsampler;
+
+import io.flowreel.artifacts.ClipFrames;
+import io.flowreel.engine.InferenceEngine;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest.DecoderSpec;
+import io.flowreel.render.UpsampleStage;
+import io.flowreel.runtime.StageContext;
+import io.flowreel.runtime.StageHandler;
+import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tiling.FrameChunkSink;
+import io.flowreel.tiling.FrameCollector;
+import io.flowreel.tiling.TiledDecoder;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The newest {@link ClipFrames} at the upsampler's size, stored as "frames" again. Frames go
+ * through in the chunks the decoder streams in {@code LocalRenderer} (its default tiling,
+ * {@link TiledDecoder.Options#defaults}), so the network sees the same batches there and here.
+ */
+public final class UpsampleHandler implements StageHandler {
+
+  private final UpsampleStage upsample;
+  private final DecoderSpec decoder;
+  private final int chunkLatentFrames;
+  private final String engineKind;
+
+  public UpsampleHandler(ModelPack pack, InferenceEngine engine) {
+    this.upsample = new UpsampleStage(pack, engine);
+    this.decoder = pack.manifest().decoder();
+    this.chunkLatentFrames = TiledDecoder.Options.defaults(decoder).chunkFrames();
+    this.engineKind = engine.kind();
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.UPSAMPLE;
+  }
+
+  @Override
+  public Optional<String> engine() {
+    return Optional.of(engineKind);
+  }
+
+  @Override
+  public Result handle(RenderTask task, StageContext ctx) throws IOException {
+    FloatTensor frames = ClipFrames.read(ctx, task);
+    FrameCollector upsampled = new FrameCollector();
+    FrameChunkSink sink = upsample.into(upsampled);
+    int n = frames.dim(0);
+    int r = decoder.temporalFactor();
+    // A causal decoder's first chunk lacks the r - 1 frames it drops; a non-causal one sends all at once.
+    int length = decoder.causal() ? r * (chunkLatentFrames - 1) + 1 : n;
+    for (int first = 0; first < n; first += length, length = r * chunkLatentFrames) {
+      sink.accept(first, frameRange(frames, first, Math.min(n, first + length)));
+    }
+    return Result.of(ClipFrames.store(ctx, task, Stage.UPSAMPLE, upsampled.clip()));
+  }
+
+  private static FloatTensor frameRange(FloatTensor frames, int from, int to) {
+    int size = 3 * frames.dim(2) * frames.dim(3);
+    return new FloatTensor(new int[] {to - from, 3, frames.dim(2), frames.dim(3)},
+        Arrays.copyOfRange(frames.data(), from * size, to * size));
+  }
+}
