@@ -1,0 +1,410 @@
+package io.flowreel.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.flowreel.gateway.FakeTracker.Reply;
+import io.flowreel.messages.BatchSubmission;
+import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
+import io.flowreel.messages.StageEvent;
+import io.flowreel.messages.StageEventType;
+import io.flowreel.messages.codec.MessageSerdes;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The gateway's {@code /v1} API as it runs in Quarkus, against a real Kafka broker (what it submits
+ * is read back from the topics, by name, as the stages and the tracker would read it) and a
+ * {@link FakeTracker} (status answers the test controls). Validation rules are unit-tested in
+ * libs/submission and the whole farm in it/GatewayIT; here: HTTP mapping, transactions onto the
+ * topics, the tracker's answers turned into the API's JSON, signed links, OpenAPI and health.
+ */
+@QuarkusTest
+@WithTestResource(GatewayTestResources.class)
+class GatewayApiTest {
+
+  private static final Duration READ = Duration.ofSeconds(30);
+  private static final String BATCHES = "flowreel.batches";
+  private static final String EVENTS = "flowreel.events";
+  private static final List<String> ALL_TOPICS = Stream.concat(
+      Stream.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")
+          .flatMap(s -> Stream.of("flowreel.tasks." + s, "flowreel.dlq." + s)),
+      Stream.of(EVENTS, BATCHES, "flowreel.control")).toList();
+  private static final String BATCH_ID = "b-42e43e23765a51743ff16cbb";
+  private static final String JOB_ID = BATCH_ID + "-000001";
+
+  /** Set by {@link GatewayTestResources}. */
+  FakeTracker tracker;
+
+  @Inject
+  @ConfigProperty(name = "flowreel.kafka.bootstrap-servers")
+  String bootstrapServers;
+
+  /** Only injected so that Quarkus registers the mapping; see {@link BuildProperties}. */
+  @Inject
+  BuildProperties build;
+
+  @BeforeEach
+  void freshTracker() {
+    tracker.reset();
+  }
+
+  @Test
+  void submitsAJsonBatchInOneTransactionOntoTheTopics() {
+    trackerKnowsEveryBatch();
+
+    JsonPath answer = given().contentType(ContentType.JSON).header("X-Flowreel-Tenant", "studio-q")
+        .body("""
+            {"defaults": {"width": 64, "height": 64, "frames": 5, "steps": 4},
+             "jobs": [{"prompt": "a red ball", "seed": 1}, {"prompt": "a blue box drifting left", "rewrite": false}]}
+            """)
+        .post("/v1/batches").then()
+        .statusCode(201)
+        .header("Location", matchesPattern(".*/v1/batches/b-[0-9a-f]{24}"))
+        .body("batch.tenant", equalTo("studio-q"))
+        .body("batch.total", equalTo(2))
+        .body("batch.queued", equalTo(2))
+        .body("batch.done", equalTo(0))
+        .body("batch", not(hasKey("idempotencyKey")))
+        .extract().jsonPath();
+    String batchId = answer.getString("batch.id");
+    assertThat(answer.getList("jobIds", String.class)).containsExactly(batchId + "-000000", batchId + "-000001");
+    assertThat(answer.getString("batch.jobs")).isEqualTo("/v1/batches/" + batchId + "/jobs");
+
+    BatchSubmission submission = single(readCommitted(BATCHES, batchId), MessageSerdes.batchSubmission()::deserialize);
+    assertThat(submission.getBatchId()).isEqualTo(batchId);
+    assertThat(submission.getTenant()).isEqualTo("studio-q");
+    assertThat(submission.getTotal()).isEqualTo(2);
+    assertThat(submission.getIdempotencyKey()).isNull();
+    assertThat(submission.getRequestSha256()).matches("[0-9a-f]{64}");
+
+    // Each job's first task goes to its first stage: job 0 rewrites, job 1 asked not to.
+    RenderTask first = single(readCommitted("flowreel.tasks.rewrite", batchId), MessageSerdes.renderTask()::deserialize);
+    assertThat(first.getSpec().getJobId()).isEqualTo(batchId + "-000000");
+    assertThat(first.getSpec().getPrompt()).isEqualTo("a red ball");
+    assertThat(first.getSpec().getSeed()).isEqualTo(1);
+    assertThat(first.getSpec().getWidth()).isEqualTo(64);
+    assertThat(first.getSpec().getFrames()).isEqualTo(5);
+    assertThat(first.getSpec().getPack()).isEqualTo("tiny");
+    assertThat(first.getAttempt()).isEqualTo(1);
+    assertThat(first.getRoutingSlip()).containsExactly(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE,
+        Stage.UPSAMPLE, Stage.PUBLISH);
+    RenderTask second = single(readCommitted("flowreel.tasks.encode", batchId), MessageSerdes.renderTask()::deserialize);
+    assertThat(second.getSpec().getJobId()).isEqualTo(batchId + "-000001");
+    assertThat(second.getRoutingSlip()).first().isEqualTo(Stage.ENCODE);
+
+    List<StageEvent> queued = readCommitted(EVENTS, batchId).stream()
+        .map(r -> MessageSerdes.stageEvent().deserialize(r.topic(), r.value())).toList();
+    assertThat(queued).extracting(StageEvent::getJobId).containsExactlyInAnyOrder(batchId + "-000000",
+        batchId + "-000001");
+    assertThat(queued).allSatisfy(e -> {
+      assertThat(e.getType()).isEqualTo(StageEventType.QUEUED);
+      assertThat(e.getAttempt()).isEqualTo(1);
+      assertThat(e.getTenant()).isEqualTo("studio-q");
+      assertThat(e.getSpec().getJobId()).isEqualTo(e.getJobId());
+    });
+    assertThat(queued).extracting(StageEvent::getStage).containsExactlyInAnyOrder(Stage.REWRITE, Stage.ENCODE);
+
+    // The answer came once the tracker showed the batch: a GET right after it finds it.
+    assertThat(tracker.requests()).contains("/tracker/batches/" + batchId);
+  }
+
+  @Test
+  void submitsJsonLinesWithSharedDefaults() {
+    trackerKnowsEveryBatch();
+
+    // As bytes: REST Assured has no encoder of its own for application/x-ndjson.
+    String batchId = given().contentType("application/x-ndjson")
+        .body("""
+            {"defaults": {"width": 64, "height": 64, "frames": 5, "steps": 4}}
+            {"prompt": "a green box moving down"}
+            {"prompt": "a white circle moving up", "width": 96}
+            {"prompt": "a yellow square", "upsample": false}
+            """.getBytes(StandardCharsets.UTF_8))
+        .post("/v1/batches").then()
+        .statusCode(201)
+        .body("batch.tenant", equalTo("default"))
+        .body("batch.total", equalTo(3))
+        .body("jobIds[2]", endsWith("-000002"))
+        .extract().path("batch.id");
+
+    List<RenderTask> tasks = readCommitted("flowreel.tasks.rewrite", batchId).stream()
+        .map(r -> MessageSerdes.renderTask().deserialize(r.topic(), r.value())).toList();
+    assertThat(tasks).extracting(t -> t.getSpec().getWidth()).containsExactlyInAnyOrder(64, 96, 64);
+    assertThat(tasks).filteredOn(t -> t.getSpec().getJobId().endsWith("-000002")).singleElement()
+        .satisfies(t -> assertThat(t.getRoutingSlip()).doesNotContain(Stage.UPSAMPLE));
+    assertThat(single(readCommitted(BATCHES, batchId), MessageSerdes.batchSubmission()::deserialize).getTotal())
+        .isEqualTo(3);
+  }
+
+  static Stream<Arguments> invalidBatches() {
+    return Stream.of(
+        Arguments.of("[{\"prompt\": \"fine\", \"width\": 64, \"height\": 64, \"frames\": 5},"
+                + " {\"prompt\": \"too wide\", \"width\": 300}]",
+            "jobs[1]: width 300 is not valid for pack tiny: it must be a multiple of 32 between 32 and 512 "
+                + "(nearest valid: 288 or 320)"),
+        Arguments.of("{\"jobs\": [{\"prompt\": \"a typo\", \"widht\": 64}]}", "unknown field 'widht'"),
+        Arguments.of("[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "jobs[0]: unknown pack 'huge'; known packs: tiny"),
+        Arguments.of("{\"jobs\": [{\"prompt\": \"x\"", "malformed JSON at line 1, column"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidBatches")
+  void refusesAnInvalidBatchWholeAndWritesNothing(String body, String reason) {
+    trackerKnowsEveryBatch();
+    Map<TopicPartition, Long> before = endOffsets();
+
+    given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+        .statusCode(400)
+        .body("status", equalTo(400))
+        .body("error", equalTo("Bad Request"))
+        .body("reason", startsWith("the request was rejected, nothing was submitted: "))
+        .body("reason", containsString(reason));
+
+    // The answer comes after any transaction the request made has ended (committed or aborted: both
+    // move the end offsets), so unchanged end offsets now mean nothing was written at all.
+    assertThat(endOffsets()).isEqualTo(before);
+  }
+
+  @Test
+  void refusesAnIdempotencyKeyReusedForADifferentRequestAndWritesNothing() {
+    // The tracker knows the key's batch, submitted with another request.
+    tracker.answerUnder("/tracker/batches/", id -> Reply.json(batchView(id, "0".repeat(64), null)));
+    Map<TopicPartition, Long> before = endOffsets();
+
+    given().contentType(ContentType.JSON).header("Idempotency-Key", "batch-six-1")
+        .body("[{\"prompt\": \"a red cube\", \"width\": 64, \"height\": 64, \"frames\": 5}]")
+        .post("/v1/batches").then()
+        .statusCode(422)
+        .body("reason", matchesPattern("Idempotency-Key 'batch-six-1' was used for a different request "
+            + "\\(batch b-[0-9a-f]{24}\\); use a new key for a new batch"));
+
+    assertThat(endOffsets()).isEqualTo(before);
+  }
+
+  @Test
+  void refusesAnUnsupportedContentType() {
+    given().contentType(ContentType.TEXT).body("a red ball").post("/v1/batches").then()
+        .statusCode(415)
+        .body("reason", startsWith("unsupported Content-Type"));
+  }
+
+  @Test
+  void answersAJobAsTheTrackerHasItWithSignedOutputLinks() {
+    tracker.answer("/tracker/jobs/" + JOB_ID, Reply.json(SUCCEEDED_JOB));
+
+    JsonPath job = given().get("/v1/jobs/{id}", JOB_ID).then().statusCode(200)
+        .body("id", equalTo(JOB_ID))
+        .body("batchId", equalTo(BATCH_ID))
+        .body("tenant", equalTo("it-studio"))
+        .body("state", equalTo("SUCCEEDED"))
+        .body("stage", equalTo("PUBLISH"))
+        .body("progress", equalTo(1.0f))
+        .body("attempt", equalTo(1))
+        .body("prompt", equalTo("a blue box drifting left"))
+        .body("rewrittenPrompt", equalTo("A blue box drifting left. Steady wide shot."))
+        .body("spec.width", equalTo(64))
+        .body("spec.steps", equalTo(4))
+        .body("spec.upsample", equalTo(true))
+        .body("stages.stage", contains("REWRITE", "PUBLISH"))
+        .body("stages[0].state", equalTo("SUCCEEDED"))
+        .body("stages[0].startedAt", equalTo("2026-11-29T18:32:36.324Z"))
+        .body("stages[0].finishedAt", equalTo("2026-11-29T18:32:36.354Z"))
+        .body("submittedAt", equalTo("2026-11-29T18:32:36.003Z"))
+        .body("updatedAt", equalTo("2026-11-29T18:32:44.407Z"))
+        .body("$", not(hasKey("applied")))
+        .body("$", not(hasKey("error")))
+        .extract().jsonPath();
+
+    assertThat(job.getList("outputs.name", String.class)).containsExactly("video");
+    assertThat(job.getLong("outputs[0].size")).isEqualTo(15905);
+    assertThat(job.getString("outputs[0].sha256")).isEqualTo("4c".repeat(32));
+    assertThat(job.getString("outputs[0].url"))
+        .startsWith(GatewayTestResources.PUBLIC_S3 + "/flowreel-output/outputs/" + BATCH_ID + "/" + JOB_ID + ".mp4?")
+        .contains("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Credential=test-access-key%2F", "X-Amz-Expires=3600",
+            "X-Amz-Signature=");
+    assertThat(job.getString("outputs[0].expiresAt")).isNotBlank();
+
+    given().redirects().follow(false).get("/v1/jobs/{id}/outputs/video", JOB_ID).then()
+        .statusCode(303)
+        .header("Location", startsWith(GatewayTestResources.PUBLIC_S3 + "/flowreel-output/outputs/"));
+    given().get("/v1/jobs/{id}/outputs/poster", JOB_ID).then()
+        .statusCode(404)
+        .body("reason", equalTo("job " + JOB_ID + " has no output 'poster'; it has [video]"));
+  }
+
+  @Test
+  void anUnknownJobOrBatchIs404() {
+    given().get("/v1/jobs/{id}", "b-000000000000000000000000-000000").then()
+        .statusCode(404)
+        .body("status", equalTo(404))
+        .body("error", equalTo("Not Found"))
+        .body("reason", equalTo("no job b-000000000000000000000000-000000"));
+    given().get("/v1/batches/{id}", "b-000000000000000000000000").then()
+        .statusCode(404)
+        .body("reason", equalTo("no batch b-000000000000000000000000"));
+    assertThat(tracker.requests()).containsExactly("/tracker/jobs/b-000000000000000000000000-000000",
+        "/tracker/batches/b-000000000000000000000000");
+  }
+
+  @Test
+  void countsJobsTheTrackerHasNotSeenYetAsQueued() {
+    String counts = """
+        {"batchId": "%s", "tenant": "it-studio", "total": 2, "queued": 0, "running": 1, "succeeded": 1,
+         "failed": 0, "cancelled": 0, "done": 1}""".formatted(BATCH_ID);
+    tracker.answer("/tracker/batches/" + BATCH_ID, Reply.json(batchView(BATCH_ID, "ab".repeat(32), counts)));
+
+    given().get("/v1/batches/{id}", BATCH_ID).then().statusCode(200)
+        .body("id", equalTo(BATCH_ID))
+        .body("tenant", equalTo("it-studio"))
+        .body("idempotencyKey", equalTo("batch-six-1"))
+        .body("total", equalTo(3))
+        .body("queued", equalTo(1))
+        .body("running", equalTo(1))
+        .body("succeeded", equalTo(1))
+        .body("done", equalTo(1))
+        .body("createdAt", equalTo("2026-11-29T18:32:35.974Z"))
+        .body("jobs", equalTo("/v1/batches/" + BATCH_ID + "/jobs"));
+  }
+
+  @Test
+  void anUnavailableTrackerIs503WithRetryAfter() {
+    tracker.answer("/tracker/jobs/" + JOB_ID, new Reply(503, "tracker stores are not ready; retry shortly"));
+
+    given().get("/v1/jobs/{id}", JOB_ID).then()
+        .statusCode(503)
+        .header("Retry-After", "5")
+        .body("reason", startsWith("status is unavailable right now: the tracker answered 503"));
+  }
+
+  @Test
+  void isReadyOnlyWhenTheTrackerIs() {
+    given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        .body("checks[0].name", equalTo("tracker"));
+    tracker.answer("/q/health/ready", new Reply(503, "{\"status\": \"DOWN\"}"));
+    given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
+  }
+
+  @Test
+  void servesItsOpenApiDocument() {
+    given().accept(ContentType.JSON).queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        .body("info.title", equalTo("Flowreel API"))
+        .body("paths", hasKey("/v1/batches"))
+        .body("paths", hasKey("/v1/jobs/{id}"))
+        .body("paths", hasKey("/v1/jobs/{id}/retry"))
+        .body("paths.'/v1/batches'.post.summary", equalTo("Submit a batch of jobs"));
+  }
+
+  /** The tracker answers every batch as submitted, so a submission's answer does not wait for it. */
+  private void trackerKnowsEveryBatch() {
+    tracker.answerUnder("/tracker/batches/", id -> Reply.json(batchView(id, "ab".repeat(32), null)));
+  }
+
+  /** {@code /tracker/batches/{id}} as the tracker answers it: the submission and the job counts. */
+  private static String batchView(String batchId, String requestSha256, String status) {
+    return """
+        {"submission": {"batchId": "%s", "tenant": "it-studio", "idempotencyKey": "batch-six-1",
+                        "requestSha256": "%s", "total": 3, "createdAtMillis": 1795977155974},
+         "status": %s}""".formatted(batchId, requestSha256, status);
+  }
+
+  /** {@code /tracker/jobs/{id}} as the tracker answers it for a published job. */
+  private static final String SUCCEEDED_JOB = """
+      {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
+       "spec": {"prompt": "a blue box drifting left", "negativePrompt": null, "seed": 1, "width": 64, "height": 64,
+                "frames": 5, "fps": 8, "steps": 4, "guidance": null, "shift": null, "pack": "tiny", "priority": 0,
+                "rewrite": true, "upsample": true},
+       "rewrittenPrompt": "A blue box drifting left. Steady wide shot.",
+       "state": "SUCCEEDED", "currentStage": "PUBLISH", "attempt": 1,
+       "stages": {
+         "REWRITE": {"attempt": 1, "state": "SUCCEEDED", "startedMillis": 1795977156324,
+                     "finishedMillis": 1795977156354, "durationMillis": 0, "step": null, "totalSteps": null,
+                     "progress": 1.0, "retries": 0, "error": null, "artifacts": []},
+         "PUBLISH": {"attempt": 1, "state": "SUCCEEDED", "startedMillis": 1795977164200,
+                     "finishedMillis": 1795977164407, "durationMillis": 202, "step": null, "totalSteps": null,
+                     "progress": 1.0, "retries": 0, "error": null, "artifacts": []}},
+       "progress": 1.0, "error": null,
+       "outputs": [{"stage": "PUBLISH", "name": "video", "bucket": "flowreel-output",
+                    "key": "outputs/%2$s/%1$s.mp4", "sha256": "%3$s", "size": 15905, "format": "MP4",
+                    "tensors": []}],
+       "submittedMillis": 1795977156003, "lastEventMillis": 1795977164407,
+       "applied": ["PUBLISH/1/STARTED", "PUBLISH/1/SUCCEEDED", "REWRITE/1/STARTED", "REWRITE/1/SUCCEEDED"]}
+      """.formatted(JOB_ID, BATCH_ID, "4c".repeat(32));
+
+  private static <T> T single(List<ConsumerRecord<String, byte[]>> records,
+      BiFunction<String, byte[], T> decode) {
+    assertThat(records).hasSize(1);
+    return decode.apply(records.get(0).topic(), records.get(0).value());
+  }
+
+  /**
+   * The committed records of {@code topic} whose key starts with {@code keyPrefix} (a batch id: job
+   * ids start with it), read from the beginning up to the committed end as it is now, as the stages
+   * and the tracker read them (read_committed). Bounded: the end is fixed before reading.
+   */
+  private List<ConsumerRecord<String, byte[]>> readCommitted(String topic, String keyPrefix) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions); // read_committed: the last stable offset
+      await("read " + topic + " to its committed end").atMost(READ).pollInSameThread().until(() -> {
+        consumer.poll(Duration.ofMillis(100)).forEach(found::add);
+        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+      });
+    }
+    return found.stream().filter(r -> r.key() != null && r.key().startsWith(keyPrefix)).toList();
+  }
+
+  /** The end offset of every partition of every Flowreel topic (read_uncommitted: open transactions too). */
+  private Map<TopicPartition, Long> endOffsets() {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = ALL_TOPICS.stream().flatMap(t -> consumer.partitionsFor(t).stream())
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      return consumer.endOffsets(partitions);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.flowreel.tracker.service;
+
+import io.flowreel.infra.KafkaBroker;
+import io.flowreel.infra.TopicCatalog;
+import io.flowreel.infra.TopicSetup;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A real single-node Kafka broker (a child JVM, see libs/embedded-infra) with every topic of
+ * infra/topics.yaml, started before the tracker service and given to it through its configuration.
+ * Its data, its log (broker.log) and the tracker's state dir stay under
+ * target/quarkus-test-data/tracker after the run, for a failed test to be read.
+ */
+public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManager {
+
+  private KafkaBroker broker;
+
+  @Override
+  public Map<String, String> start() {
+    Path dir = freshDir(Path.of("target", "quarkus-test-data", "tracker"));
+    broker = KafkaBroker.start(dir.resolve("kafka"));
+    TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+    return Map.of(
+        "flowreel.kafka.bootstrap-servers", broker.bootstrapServers(),
+        "flowreel.tracker.state-dir", dir.resolve("streams-state").toString(),
+        "flowreel.tracker.application-id", "flowreel-tracker-test",
+        // A free port instead of 8081: other builds may run on this machine at the same time.
+        "quarkus.http.test-port", "0");
+  }
+
+  @Override
+  public void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  static Path freshDir(Path dir) {
+    Path absolute = dir.toAbsolutePath();
+    try {
+      if (Files.exists(absolute)) {
+        try (Stream<Path> paths = Files.walk(absolute)) {
+          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+      return Files.createDirectories(absolute);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot empty " + absolute, e);
+    }
+  }
+}
