@@ -1,7 +1,7 @@
 package io.flowreel.service;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.runtime.Topics;
 import io.minio.BucketExistsArgs;
 import io.minio.MinioClient;
 import jakarta.annotation.PreDestroy;
@@ -119,7 +119,7 @@ public class StageHealthChecks {
 
   /** {@code upWhileStarting}: liveness must not get a slowly starting process restarted. */
   private HealthCheckResponse worker(HealthCheckResponseBuilder response, boolean upWhileStarting) {
-    response.withData("stage", Topics.id(service.stage())).withData("workerId", service.workerId());
+    response.withData("stage", Stages.id(service.stage())).withData("workerId", service.workerId());
     if (service.failure().isPresent()) {
       return response.down().withData("error", service.failure().get()).build();
     }

@@ -1,26 +1,13 @@
 package io.flowreel.service;
 
-import io.flowreel.engine.InferenceEngine;
-import io.flowreel.engine.OnnxRuntimeEngine;
-import io.flowreel.engine.tensorrt.EngineChoice;
-import io.flowreel.engine.tensorrt.EngineSelection;
-import io.flowreel.engine.tensorrt.Engines;
-import io.flowreel.engine.tensorrt.NativeTensorRt;
-import io.flowreel.engine.tensorrt.Precision;
-import io.flowreel.engine.tensorrt.S3EngineStore;
-import io.flowreel.engine.tensorrt.TensorRtSettings;
-import io.flowreel.handlers.DecodeHandler;
-import io.flowreel.handlers.DenoiseHandler;
-import io.flowreel.handlers.StageHandlers;
+import io.flowreel.contract.Stages;
+import io.flowreel.contract.Topics;
 import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
-import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.runtime.RetryPolicy;
-import io.flowreel.runtime.StageHandler;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.runtime.Topics;
 import io.flowreel.runtime.WorkerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,15 +19,13 @@ import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * One stage's worker inside a Quarkus process: loads the model pack, connects to storage and the
- * broker, and runs a {@link StageWorker} until shutdown. The stage itself comes from configuration,
- * so the six services are this same bean with a different {@code flowreel.stage}.
+ * One stage's worker inside a Quarkus process: loads the model pack, connects to storage, opens the
+ * stage through the service's {@link StageDefinition}, and runs a {@link StageWorker} until
+ * shutdown. Every stage service is this same bean around its own definition.
  */
 @Singleton
 public class StageService {
@@ -48,22 +33,21 @@ public class StageService {
   private static final Logger LOG = Logger.getLogger(StageService.class);
   private static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(60);
 
-  /** Which engine the stage runs and why, for the health check. */
-  public record EngineInfo(String kind, String reason, Map<String, String> details) {}
-
+  private final StageDefinition definition;
   private final StageServiceConfig config;
   private final MeterRegistry metrics;
   private final String workerId;
   private Thread starter;
+  private volatile String doing = "starting";
   private volatile ModelPack pack;
   private volatile ArtifactStore store;
-  private volatile S3EngineStore engineStore;
-  private volatile EngineInfo engine;
+  private volatile OpenedStage opened;
   private volatile ControlView control;
   private volatile StageWorker worker;
   private volatile String failure;
 
-  StageService(StageServiceConfig config, MeterRegistry metrics) {
+  StageService(StageDefinition definition, StageServiceConfig config, MeterRegistry metrics) {
+    this.definition = definition;
     this.config = config;
     this.metrics = metrics;
     this.workerId = config.workerId().orElseGet(StageService::defaultWorkerId);
@@ -77,84 +61,61 @@ public class StageService {
   }
 
   private void start() {
-    String doing = "checking the configuration";
-    try {
-      Stage stage = config.stage();
-      if (stage == Stage.UNKNOWN) {
-        throw new IllegalArgumentException("flowreel.stage must name a stage (rewrite, encode, denoise, decode, "
-            + "upsample, publish)");
+    Stage stage = definition.stage();
+    String id = Stages.id(stage);
+    StageDefinition.Startup startup = new StageDefinition.Startup() {
+      @Override
+      public void doing(String step) {
+        doing = step;
       }
-      doing = "loading model pack " + packDir();
-      LOG.infof("%s worker %s: %s", Topics.id(stage), workerId, doing);
+
+      @Override
+      public void announce(String step) {
+        doing = step;
+        LOG.infof("%s worker %s: %s", id, workerId, step);
+      }
+    };
+    try {
+      startup.announce("loading model pack " + packDir());
       long t0 = System.nanoTime();
       ModelPack loaded = ModelPack.load(packDir());
       pack = loaded;
-      List<String> networks = StageHandlers.networks(stage, loaded);
-      // Decided before anything slow, so FLOWREEL_ENGINE=tensorrt on a machine without a GPU fails at once.
-      doing = "choosing the inference engine (" + EngineChoice.ENV + "=" + config.engine() + ")";
-      EngineSelection selection = networks.isEmpty() ? null : EngineSelection.select(
-          EngineChoice.parse(config.engine()), EngineChoice.ENV + "=" + config.engine(), NativeTensorRt.PROBE);
       long t1 = System.nanoTime();
 
-      doing = "checking buckets at " + config.s3().endpoint();
+      startup.doing("checking buckets at " + config.s3().endpoint());
       store = new ArtifactStore(config.s3().endpoint(), config.s3().accessKey(), config.s3().secretKey());
       store.ensureBucket(config.buckets().work());
       store.ensureBucket(config.buckets().output());
 
-      StageHandler handler;
-      if (selection == null) {
-        // Rewrite and publish run no network: no engine to choose, nothing to load.
-        handler = handler(stage, loaded, OnnxRuntimeEngine.forPack(loaded));
-        engine = new EngineInfo("none", Topics.id(stage) + " runs no network", Map.of());
-      } else {
-        doing = "opening " + String.join(", ", networks) + " on " + selection.engine().id() + " (" + selection.reason()
-            + ")";
-        LOG.infof("%s worker %s: %s", Topics.id(stage), workerId, doing);
-        engineStore = new S3EngineStore(config.s3().endpoint(), config.s3().accessKey(), config.s3().secretKey(),
-            config.buckets().work());
-        InferenceEngine opened = Engines.open(selection, loaded, tensorRtSettings(), DecodeHandler.decoding(loaded),
-            Optional.of(engineStore));
-        handler = handler(stage, loaded, opened);
-        // Build or load every engine (and ONNX Runtime session) now, not while the first task waits.
-        networks.forEach(opened::network);
-        engine = new EngineInfo(opened.kind(), selection.reason(), opened.details());
+      // The stage's own part: its networks on the chosen engine (none for rewrite and publish).
+      startup.doing("opening the " + id + " stage");
+      opened = definition.open(loaded, startup);
+      if (opened.handler().stage() != stage) {
+        throw new IllegalStateException("the " + id + " service opened a handler of stage " + opened.handler().stage());
       }
 
-      doing = "reading " + Topics.CONTROL + " from " + config.kafka().bootstrapServers();
+      startup.doing("reading " + Topics.CONTROL.name() + " from " + config.kafka().bootstrapServers());
       control = new ControlView(config.kafka().bootstrapServers());
       if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
         throw new IllegalStateException("not read to its end within " + CONTROL_CATCH_UP.toSeconds() + " s");
       }
 
-      doing = "joining share group " + StageWorker.groupId(stage);
-      StageWorker started = new StageWorker(handler, workerConfig(), store, control);
+      startup.doing("joining share group " + StageWorker.groupId(stage));
+      StageWorker started = new StageWorker(opened.handler(), workerConfig(), store, control);
       FunctionCounter.builder("flowreel.tasks.completed", started, StageWorker::completedTasks)
-          .tag("stage", Topics.id(stage)).description("tasks this worker finished").register(metrics);
+          .tag("stage", id).description("tasks this worker finished").register(metrics);
       FunctionCounter.builder("flowreel.tasks.failed", started, StageWorker::failedTasks)
-          .tag("stage", Topics.id(stage)).description("tasks this worker failed or dead-lettered").register(metrics);
+          .tag("stage", id).description("tasks this worker failed or dead-lettered").register(metrics);
       worker = started.start();
-      LOG.infof("%s worker %s takes tasks from %s on %s (pack %d ms, engine, storage and broker %d ms)",
-          Topics.id(stage), workerId, Topics.tasks(stage), engine.kind(), (t1 - t0) / 1_000_000,
+      LOG.infof("%s worker %s takes tasks from %s on %s (pack %d ms, storage, engine and broker %d ms)",
+          id, workerId, Topics.tasks(stage).name(), opened.engine().kind(), (t1 - t0) / 1_000_000,
           (System.nanoTime() - t1) / 1_000_000);
     } catch (Throwable e) {
       failure = doing + ": " + e;
-      LOG.errorf(e, "%s worker %s cannot start (%s)", Topics.id(config.stage()), workerId, doing);
+      LOG.errorf(e, "%s worker %s cannot start (%s)", id, workerId, doing);
       // Failing fast lets the orchestrator (or the person at the terminal) see it and restart.
       Quarkus.asyncExit(1);
     }
-  }
-
-  private StageHandler handler(Stage stage, ModelPack loaded, InferenceEngine engine) {
-    if (stage == Stage.DENOISE) {
-      return new DenoiseHandler(loaded, engine, config.checkpointEvery());
-    }
-    return StageHandlers.create(stage, loaded, engine);
-  }
-
-  private TensorRtSettings tensorRtSettings() {
-    StageServiceConfig.Tensorrt trt = config.tensorrt();
-    return new TensorRtSettings(ShapeBuckets.parseList(trt.buckets().orElse("")), Precision.parse(trt.precision()),
-        trt.cacheDir().orElse(TensorRtSettings.defaultCacheDir()));
   }
 
   private WorkerConfig workerConfig() {
@@ -179,16 +140,16 @@ public class StageService {
     if (control != null) {
       control.close();
     }
+    if (opened != null) {
+      opened.resources().close();
+    }
     if (store != null) {
       store.close();
-    }
-    if (engineStore != null) {
-      engineStore.close();
     }
   }
 
   public Stage stage() {
-    return config.stage();
+    return definition.stage();
   }
 
   public String workerId() {
@@ -202,7 +163,7 @@ public class StageService {
 
   /** The engine the stage runs, or empty until it is open. */
   public Optional<EngineInfo> engine() {
-    return Optional.ofNullable(engine);
+    return Optional.ofNullable(opened).map(OpenedStage::engine);
   }
 
   /** The running worker, or empty while starting. */

@@ -1,6 +1,5 @@
 package io.flowreel.service;
 
-import io.flowreel.messages.Stage;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -8,15 +7,13 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Everything a stage service reads from its configuration. Each property also comes from the
- * environment by the usual mapping: {@code flowreel.kafka.bootstrap-servers} is
+ * What every stage service reads from its configuration; a stage's own settings are in its service
+ * (the denoiser's checkpoint interval, the network stages' TensorRT settings). Each property also
+ * comes from the environment by the usual mapping: {@code flowreel.kafka.bootstrap-servers} is
  * {@code FLOWREEL_KAFKA_BOOTSTRAP_SERVERS}. Durations take {@code 500ms}, {@code 10s} or ISO-8601.
  */
 @ConfigMapping(prefix = "flowreel")
 public interface StageServiceConfig {
-
-  /** The stage this service runs; each service's application.properties sets it. */
-  Stage stage();
 
   Kafka kafka();
 
@@ -47,19 +44,14 @@ public interface StageServiceConfig {
 
   Retry retry();
 
-  /** Denoising steps between two stored checkpoints (denoiser only). */
-  @WithDefault("5")
-  int checkpointEvery();
-
   /**
    * What the stage runs its networks on: {@code auto} (TensorRT where a CUDA device and TensorRT
    * load, else ONNX Runtime), {@code tensorrt} (fail at start-up where it cannot run) or
-   * {@code onnxruntime}.
+   * {@code onnxruntime}. The network stages open their engine with it (services/network-stage);
+   * every stage's health check reports it as {@code requested}, so it is read here.
    */
   @WithDefault("auto")
   String engine();
-
-  Tensorrt tensorrt();
 
   interface Kafka {
     String bootstrapServers();
@@ -86,19 +78,6 @@ public interface StageServiceConfig {
   interface Pack {
     /** The model pack folder; {@code <home>/models/tiny} when unset. */
     Optional<Path> path();
-  }
-
-  /** How TensorRT engines are built and cached (docs/gpu.md); unused on ONNX Runtime. */
-  interface Tensorrt {
-    /** WIDTHxHEIGHTxFRAMES,... to build engines for; the pack's default output when unset. */
-    Optional<String> buckets();
-
-    /** fp32, or fp16 / bf16 from a converted ONNX file in the pack. */
-    @WithDefault("fp32")
-    String precision();
-
-    /** Local engine cache, {@code ~/.cache/flowreel/tensorrt} when unset; shared through the work bucket too. */
-    Optional<Path> cacheDir();
   }
 
   /** Transient failures retry with exponential backoff: base, 2 base, 4 base ... up to cap. */

@@ -1,4 +1,4 @@
-package io.flowreel.handlers;
+package io.flowreel.service.testing;
 
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.StageContext;
@@ -7,22 +7,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntPredicate;
 
 /** The runtime's side of a handler call, without Kafka: a real store, recorded progress, a stop switch. */
-final class FakeStageContext implements StageContext {
+public final class FakeStageContext implements StageContext {
 
-  static final String WORK = "flowreel-work";
-  static final String OUTPUT = "flowreel-output";
+  public static final String WORK = "flowreel-work";
+  public static final String OUTPUT = "flowreel-output";
 
   private final ArtifactStore store;
   private final IntPredicate stopAfterStep;
-  final List<Integer> progress = new CopyOnWriteArrayList<>();
+  /** Every step reported through {@link #progress}, in order. */
+  public final List<Integer> progress = new CopyOnWriteArrayList<>();
 
   /** {@code stopAfterStep}: given the last reported step, whether a stop has been requested. */
-  FakeStageContext(ArtifactStore store, IntPredicate stopAfterStep) {
+  public FakeStageContext(ArtifactStore store, IntPredicate stopAfterStep) {
     this.store = store;
     this.stopAfterStep = stopAfterStep;
   }
 
-  FakeStageContext(ArtifactStore store) {
+  public FakeStageContext(ArtifactStore store) {
     this(store, step -> false);
   }
 
