@@ -3,16 +3,23 @@
 # command, and the peak resident memory of the CLI and every process it started (broker, S3 server,
 # eight services), summed and sampled every 0.5 s. One JSON line per run.
 #   tools/bench_embedded.sh [WARM_RUNS]     (default 3; run 1 is "cold", see below)
+#   tools/bench_embedded.sh WARM_RUNS TREE...
+#                                           warm runs only, alternating between checkouts (built
+#                                           first), to compare them under the same conditions
 # Cold: the first run after the build, with the broker's and S3 server's class-data archives removed
 # (they are recorded again by that run) and the page cache dropped where this user may.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$home"
 warm="${1:-3}"
+shift || true
+trees=("$@")
 prompt="a red ball bouncing on a blue floor"
 
-(cd "$home" && mvn -q -B -DskipTests install -pl cli -am) >&2
-mkdir -p cli/target && touch cli/target/.built
+for tree in "${trees[@]:-$home}"; do
+  (cd "$tree" && mvn -q -B -DskipTests install -pl cli -am) >&2
+  mkdir -p "$tree/cli/target" && touch "$tree/cli/target/.built"
+done
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB" >&2
 
 tree_rss_kib() { # RSS of $1 and all its descendants, in KiB
@@ -25,11 +32,11 @@ tree_rss_kib() { # RSS of $1 and all its descendants, in KiB
     }'
 }
 
-run_once() {
-  local kind="$1" out log start first="" peak=0 now rss pid
+run_once() { # KIND [TREE]
+  local kind="$1" tree="${2:-$home}" out log start first="" peak=0 now rss pid
   out="$(mktemp -d)"; log="$out/log"
   start=$(date +%s.%N)
-  ./flowreel render --prompt "$prompt" --out "$out/clips" > "$log" 2>&1 &
+  "$tree/flowreel" render --prompt "$prompt" --out "$out/clips" > "$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     rss=$(tree_rss_kib "$pid"); (( rss > peak )) && peak=$rss
@@ -44,6 +51,13 @@ run_once() {
     "$(echo "$now - $start" | bc)" $((peak / 1024))
   rm -rf "$out"
 }
+
+if (( ${#trees[@]} > 0 )); then
+  for i in $(seq 1 "$warm"); do
+    for tree in "${trees[@]}"; do run_once "warm $tree" "$tree"; done
+  done
+  exit 0
+fi
 
 rm -f infra/*/target/*.jsa
 sync

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.infra.ServiceProcess;
 import io.flowreel.contract.RenderSettings;
@@ -13,12 +14,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The embedded default: the whole farm started for this run ({@link LocalStack}: a real Kafka
@@ -65,7 +64,7 @@ final class EmbeddedRenderer {
       return new BatchFollower(gateway, progress).follow(submitted.path("batch").path("id").asText(), names, out,
           interrupted);
     } finally {
-      deleteTree(run);
+      DataDirs.delete(run);
     }
   }
 
@@ -109,14 +108,4 @@ final class EmbeddedRenderer {
     return batch;
   }
 
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

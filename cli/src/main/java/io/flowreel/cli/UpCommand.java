@@ -1,5 +1,6 @@
 package io.flowreel.cli;
 
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.pack.ModelPack;
@@ -68,7 +69,7 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
     } finally {
       Files.deleteIfExists(address);
-      EmbeddedRenderer.deleteTree(run);
+      DataDirs.delete(run);
       stopped.countDown();
     }
     return 0;

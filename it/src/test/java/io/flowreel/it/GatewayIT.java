@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.infra.DataDirs;
 import io.flowreel.media.Mp4Reader;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
@@ -53,7 +54,7 @@ class GatewayIT {
   @BeforeAll
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-gateway").toAbsolutePath();
-    StagesOnTheBusIT.deleteTree(dir);
+    DataDirs.delete(dir);
     Map<Stage, Integer> instances = new LinkedHashMap<>();
     for (Stage stage : StagesOnTheBusIT.ALL_STAGES) {
       instances.put(stage, 1); // one denoiser: a long job holds it, so the next one waits in its queue

@@ -8,6 +8,7 @@ import io.flowreel.contract.JobSpecMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.ServiceProcess;
 import io.flowreel.media.Mp4Reader;
 import io.flowreel.media.RgbFrame;
@@ -35,13 +36,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +63,7 @@ class StagesOnTheBusIT {
   @BeforeAll
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-data").toAbsolutePath();
-    deleteTree(dir); // a fresh broker and bucket every run: job ids and control commands start from nothing
+    DataDirs.delete(dir); // a fresh broker and bucket every run: job ids and control commands start from nothing
     Map<Stage, Integer> instances = new LinkedHashMap<>();
     ALL_STAGES.forEach(stage -> instances.put(stage, stage == Stage.DENOISE ? 2 : 1));
     farm = RenderFarm.start(dir, instances);
@@ -274,17 +273,5 @@ class StagesOnTheBusIT {
 
   static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      List<Path> all = new ArrayList<>(paths.sorted(Comparator.reverseOrder()).toList());
-      for (Path p : all) {
-        Files.delete(p);
-      }
-    }
   }
 }

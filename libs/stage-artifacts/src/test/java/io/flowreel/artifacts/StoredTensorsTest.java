@@ -12,8 +12,6 @@ import io.flowreel.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,25 +20,16 @@ class StoredTensorsTest {
 
   private static final String BUCKET = "flowreel-work";
 
-  @TempDir static Path dir;
-  private static S3Server s3;
-  private static ArtifactStore store;
-
-  @BeforeAll
-  static void start() throws Exception {
-    s3 = S3Server.start(dir.resolve("s3"));
-    store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey());
-    store.ensureBucket(BUCKET);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    store.close();
-    s3.close();
-  }
-
   @Test
-  void tensorsRoundTripAsSafetensorsAndAreVerifiedOnRead() throws Exception {
+  void tensorsRoundTripAsSafetensorsAndAreVerifiedOnRead(@TempDir Path dir) throws Exception {
+    try (S3Server s3 = S3Server.start(dir.resolve("s3"));
+        ArtifactStore store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey())) {
+      store.ensureBucket(BUCKET);
+      roundTrip(store);
+    }
+  }
+
+  private static void roundTrip(ArtifactStore store) throws Exception {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     tensors.put("latent", new FloatTensor(new int[] {1, 2, 2}, new float[] {1, 2, 3, 4}));
     tensors.put("ids", new LongTensor(new int[] {3}, new long[] {7, 8, 9}));

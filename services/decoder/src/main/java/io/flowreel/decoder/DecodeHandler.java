@@ -12,6 +12,7 @@ import io.flowreel.runtime.StageHandler;
 import io.flowreel.tiling.FrameCollector;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,12 @@ public final class DecodeHandler implements StageHandler {
 
   private final DecodeStage decode;
   private final String engineKind;
+
+
+  /** The pack's networks this stage runs: the video decoder. */
+  public static List<String> networks(ModelPack pack) {
+    return List.of(pack.manifest().decoder().network());
+  }
 
   public DecodeHandler(ModelPack pack, InferenceEngine engine) {
     this.decode = new DecodeStage(pack, engine, TiledDecoder.Options.defaults(pack.manifest().decoder()));

@@ -22,12 +22,9 @@ import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tiling.FrameCollector;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** DECODE on the real tiny pack against a real S3 server. */
 class DecodeHandlerTest {
@@ -36,18 +33,7 @@ class DecodeHandlerTest {
   private static final InferenceEngine ENGINE = OnnxRuntimeEngine.forPack(PACK);
   private static final DecodeHandler DECODE = new DecodeHandler(PACK, ENGINE);
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   /** The latent DENOISE would start from: the job's seeded noise is a latent of the right shape. */
   private static FloatTensor latent(RenderTask task) {
@@ -59,11 +45,11 @@ class DecodeHandlerTest {
   void decodesTheLatentToTheWholeClipAsTheLocalDecoderStreamsIt() throws Exception {
     RenderTask task = task(spec("frames", 64, 64, 17, 2, true, true), 1);
     FloatTensor latent = latent(task);
-    RenderTask denoised = TestTasks.with(task, Latent.store(fixture.context(), task, latent));
+    RenderTask denoised = TestTasks.with(task, Latent.store(FIXTURE.context(), task, latent));
 
-    Artifact frames = DECODE.handle(denoised, fixture.context()).artifacts().get(0);
+    Artifact frames = DECODE.handle(denoised, FIXTURE.context()).artifacts().get(0);
     assertThat(frames.key()).isEqualTo("jobs/frames/attempt-1/decode/frames.safetensors");
-    FloatTensor clip = ClipFrames.read(fixture.context(), TestTasks.with(denoised, frames));
+    FloatTensor clip = ClipFrames.read(FIXTURE.context(), TestTasks.with(denoised, frames));
     assertThat(clip.shape()).containsExactly(17, 3, 32, 32); // upsampled later to 64x64
     FrameCollector local = new FrameCollector();
     new DecodeStage(PACK, ENGINE).decode(latent, local);
@@ -73,21 +59,21 @@ class DecodeHandlerTest {
   @Test
   void corruptLatentIsRefusedByDecode() throws Exception {
     RenderTask task = task(spec("corrupt"), 1);
-    Artifact latent = Latent.store(fixture.context(), task, latent(task));
-    byte[] bytes = fixture.store().get(latent);
+    Artifact latent = Latent.store(FIXTURE.context(), task, latent(task));
+    byte[] bytes = FIXTURE.store().get(latent);
     bytes[bytes.length - 1] ^= 1; // one bit of the last float
-    fixture.store().put(latent.bucket(), latent.key(), bytes, Artifact.Format.SAFETENSORS, "denoise", "latent",
+    FIXTURE.store().put(latent.bucket(), latent.key(), bytes, Artifact.Format.SAFETENSORS, "denoise", "latent",
         List.of());
 
     RenderTask denoised = TestTasks.with(task, latent);
-    assertThatThrownBy(() -> DECODE.handle(denoised, fixture.context()))
+    assertThatThrownBy(() -> DECODE.handle(denoised, FIXTURE.context()))
         .isInstanceOf(CorruptArtifactException.class)
         .hasMessageContaining(latent.key()).hasMessageContaining("sha256");
   }
 
   @Test
   void decodeRunsTheDecoderAndReportsItsEngine() {
-    assertThat(DecoderDefinition.networks(PACK)).containsExactly("decoder");
+    assertThat(DecodeHandler.networks(PACK)).containsExactly("decoder");
     assertThat(DECODE.stage()).isEqualTo(Stage.DECODE);
     assertThat(DECODE.engine()).contains("onnxruntime");
   }

@@ -17,6 +17,7 @@ import io.flowreel.tensor.FloatTensor;
 import io.flowreel.text.TextConditioning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -35,6 +36,12 @@ public final class DenoiseHandler implements StageHandler {
   private final int checkpointEvery;
 
   /** {@code checkpointEvery}: steps between checkpoints; each costs one latent upload. */
+
+  /** The pack's networks this stage runs: the DiT. */
+  public static List<String> networks(ModelPack pack) {
+    return List.of(pack.manifest().dit().network());
+  }
+
   public DenoiseHandler(ModelPack pack, InferenceEngine engine, int checkpointEvery) {
     if (checkpointEvery < 1) {
       throw new IllegalArgumentException("checkpoints need at least 1 step between them, got " + checkpointEvery);

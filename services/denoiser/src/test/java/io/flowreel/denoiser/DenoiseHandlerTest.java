@@ -20,11 +20,8 @@ import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** DENOISE on the real tiny pack against a real S3 server: checkpoints, resuming, stopping, bad input. */
 class DenoiseHandlerTest {
@@ -34,31 +31,20 @@ class DenoiseHandlerTest {
   private static final DenoiseHandler DENOISE =
       new DenoiseHandler(PACK, ENGINE, DenoiseHandler.DEFAULT_CHECKPOINT_EVERY);
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   /** The task as ENCODE hands it on: carrying the {@link Conditioning} of its prompt. */
   private static RenderTask encoded(RenderTask task) throws Exception {
     TextEncodeStage.Conditioning text = new TextEncodeStage(PACK, ENGINE)
         .encode(task.getSpec().getPrompt(), task.getSpec().getNegativePrompt());
     return TestTasks.with(task,
-        new Conditioning(text.positive().inputs(), text.negative().inputs()).store(fixture.context(), task));
+        new Conditioning(text.positive().inputs(), text.negative().inputs()).store(FIXTURE.context(), task));
   }
 
   @Test
   void invalidSizeIsBadInputNamingTheNearestValidSizes() {
     RenderTask task = task(spec("bad-size", 100, 64, 6, 4, true, true), 1);
-    assertThatThrownBy(() -> DENOISE.handle(task, fixture.context()))
+    assertThatThrownBy(() -> DENOISE.handle(task, FIXTURE.context()))
         .isInstanceOf(InvalidRenderException.class)
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("width 100 is not valid for pack tiny")
@@ -71,18 +57,18 @@ class DenoiseHandlerTest {
   void resumingFromACheckpointGivesBitIdenticalLatents() throws Exception {
     DenoiseHandler denoise = new DenoiseHandler(PACK, ENGINE, 2);
     RenderTask encoded = encoded(task(spec("resume"), 1));
-    FakeStageContext straight = fixture.context();
+    FakeStageContext straight = FIXTURE.context();
     FloatTensor expected = latentOf(denoise.handle(encoded, straight));
     assertThat(straight.progress).containsExactly(1, 2, 3, 4);
 
     // Attempt 2 has its own checkpoint key; its first delivery stops after step 3, past the checkpoint at 2.
     RenderTask retried = RenderTask.newBuilder(encoded).setAttempt(2).build();
-    FakeStageContext crashed = fixture.context(step -> step >= 3);
+    FakeStageContext crashed = FIXTURE.context(step -> step >= 3);
     assertThatThrownBy(() -> denoise.handle(retried, crashed)).isInstanceOf(SamplingCancelledException.class);
-    assertThat(fixture.store().exists(FakeStageContext.WORK, "jobs/resume/attempt-2/denoise/checkpoint.safetensors"))
+    assertThat(FIXTURE.store().exists(FakeStageContext.WORK, "jobs/resume/attempt-2/denoise/checkpoint.safetensors"))
         .isTrue();
 
-    FakeStageContext redelivered = fixture.context();
+    FakeStageContext redelivered = FIXTURE.context();
     FloatTensor resumed = latentOf(denoise.handle(retried, redelivered));
     assertThat(redelivered.progress).containsExactly(2, 3, 4); // picked up at the checkpoint, not at noise
     assertThat(resumed.shape()).isEqualTo(expected.shape());
@@ -90,17 +76,17 @@ class DenoiseHandlerTest {
   }
 
   private static FloatTensor latentOf(Result result) throws Exception {
-    return (FloatTensor) StoredTensors.get(fixture.store(), result.artifacts().get(0)).get("latent");
+    return (FloatTensor) StoredTensors.get(FIXTURE.store(), result.artifacts().get(0)).get("latent");
   }
 
   @Test
   void stopRequestedMidDenoiseStopsWithinOneStep() throws Exception {
     RenderTask encoded = encoded(task(spec("stop"), 1));
-    FakeStageContext ctx = fixture.context(step -> step >= 2);
+    FakeStageContext ctx = FIXTURE.context(step -> step >= 2);
     assertThatThrownBy(() -> DENOISE.handle(encoded, ctx))
         .isInstanceOfSatisfying(SamplingCancelledException.class, e -> assertThat(e.completedSteps()).isEqualTo(2));
     assertThat(ctx.progress).containsExactly(1, 2);
-    assertThat(fixture.store().exists(FakeStageContext.WORK, "jobs/stop/attempt-1/denoise/latent.safetensors"))
+    assertThat(FIXTURE.store().exists(FakeStageContext.WORK, "jobs/stop/attempt-1/denoise/latent.safetensors"))
         .isFalse();
   }
 
@@ -111,7 +97,7 @@ class DenoiseHandlerTest {
 
   @Test
   void denoiseRunsTheDitAndReportsItsEngine() {
-    assertThat(DenoiserDefinition.networks(PACK)).containsExactly("dit");
+    assertThat(DenoiseHandler.networks(PACK)).containsExactly("dit");
     assertThat(DENOISE.stage()).isEqualTo(Stage.DENOISE);
     assertThat(DENOISE.engine()).contains("onnxruntime");
   }

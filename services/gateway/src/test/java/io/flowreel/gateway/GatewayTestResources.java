@@ -1,17 +1,14 @@
 package io.flowreel.gateway;
 
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.KafkaBroker;
 import io.flowreel.infra.TopicCatalog;
 import io.flowreel.infra.TopicSetup;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * What the gateway needs around it, started before it: a real single-node Kafka broker (a child
@@ -29,7 +26,7 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
 
   @Override
   public Map<String, String> start() {
-    Path dir = freshDir(Path.of("target", "quarkus-test-data", "gateway"));
+    Path dir = DataDirs.fresh(Path.of("target", "quarkus-test-data", "gateway"));
     broker = KafkaBroker.start(dir.resolve("kafka"));
     TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
     tracker = new FakeTracker();
@@ -62,19 +59,4 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
     }
   }
 
-  private static Path freshDir(Path dir) {
-    Path absolute = dir.toAbsolutePath();
-    try {
-      if (Files.exists(absolute)) {
-        try (Stream<Path> paths = Files.walk(absolute)) {
-          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
-      return Files.createDirectories(absolute);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot empty " + absolute, e);
-    }
-  }
 }

@@ -1,22 +1,14 @@
 package io.flowreel.rewriter;
 
 import io.flowreel.messages.Stage;
-import io.flowreel.pack.ModelPack;
-import io.flowreel.service.OpenedStage;
-import io.flowreel.service.StageDefinition;
+import io.flowreel.service.NetworkFreeStage;
 import jakarta.inject.Singleton;
 
-/** The prompt-rewriter service: stage REWRITE with the rule-based rewriter; runs no network. */
+/** The prompt-rewriter service: stage REWRITE with the rule-based rewriter. */
 @Singleton
-public class RewriterDefinition implements StageDefinition {
+public class RewriterDefinition extends NetworkFreeStage {
 
-  @Override
-  public Stage stage() {
-    return Stage.REWRITE;
-  }
-
-  @Override
-  public OpenedStage open(ModelPack pack, Startup startup) {
-    return OpenedStage.withoutNetworks(new RewriteHandler());
+  RewriterDefinition() {
+    super(Stage.REWRITE, pack -> new RewriteHandler());
   }
 }

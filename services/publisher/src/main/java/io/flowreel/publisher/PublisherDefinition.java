@@ -1,22 +1,14 @@
 package io.flowreel.publisher;
 
 import io.flowreel.messages.Stage;
-import io.flowreel.pack.ModelPack;
-import io.flowreel.service.OpenedStage;
-import io.flowreel.service.StageDefinition;
+import io.flowreel.service.NetworkFreeStage;
 import jakarta.inject.Singleton;
 
-/** The publisher service: stage PUBLISH, MP4, poster and manifest to the output bucket; runs no network. */
+/** The publisher service: stage PUBLISH, MP4, poster and manifest to the output bucket. */
 @Singleton
-public class PublisherDefinition implements StageDefinition {
+public class PublisherDefinition extends NetworkFreeStage {
 
-  @Override
-  public Stage stage() {
-    return Stage.PUBLISH;
-  }
-
-  @Override
-  public OpenedStage open(ModelPack pack, Startup startup) {
-    return OpenedStage.withoutNetworks(new PublishHandler(pack));
+  PublisherDefinition() {
+    super(Stage.PUBLISH, PublishHandler::new);
   }
 }

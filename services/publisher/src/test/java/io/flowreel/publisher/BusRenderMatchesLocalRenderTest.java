@@ -38,9 +38,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,20 +63,9 @@ class BusRenderMatchesLocalRenderTest {
       Stage.UPSAMPLE, new UpsampleHandler(PACK, ENGINE),
       Stage.PUBLISH, new PublishHandler(PACK)));
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   @TempDir Path out;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
 
   /** Runs the head of the slip and moves the task on, as StageWorker.forward does. */
   private static RenderTask step(RenderTask task, StageContext ctx) throws Exception {
@@ -105,7 +93,7 @@ class BusRenderMatchesLocalRenderTest {
 
   /** Runs every stage on the slip. */
   private static RenderTask runAll(RenderTask task) throws Exception {
-    FakeStageContext ctx = fixture.context();
+    FakeStageContext ctx = FIXTURE.context();
     while (!task.getRoutingSlip().isEmpty()) {
       task = step(task, ctx);
     }
@@ -124,7 +112,7 @@ class BusRenderMatchesLocalRenderTest {
     RenderTask done = runAll(task(spec, 1));
 
     assertThat(done.getArtifacts()).extracting(ArtifactRef::getName).endsWith("video", "poster", "manifest");
-    Path busVideo = Files.write(out.resolve("bus.mp4"), fixture.output("outputs/batch-1/" + jobId + ".mp4"));
+    Path busVideo = Files.write(out.resolve("bus.mp4"), FIXTURE.output("outputs/batch-1/" + jobId + ".mp4"));
     new LocalRenderer(PACK, ENGINE).render(RenderPlan.of(jobId, JobSpecMapper.settings(spec), PACK),
         out.resolve("local"), LocalRenderer.Progress.NONE, () -> false);
     List<RgbFrame> bus = Mp4Reader.readAll(busVideo);
@@ -133,10 +121,10 @@ class BusRenderMatchesLocalRenderTest {
     assertThat(bus.get(0).width()).isEqualTo(width);
     assertThat(bus.get(0).height()).isEqualTo(height);
     assertThat(bus).isEqualTo(local);
-    assertThat(fixture.output("outputs/batch-1/" + jobId + ".png"))
+    assertThat(FIXTURE.output("outputs/batch-1/" + jobId + ".png"))
         .isEqualTo(Files.readAllBytes(out.resolve("local").resolve(jobId + ".png")));
 
-    JsonNode manifest = new ObjectMapper().readTree(fixture.output("outputs/batch-1/" + jobId + ".json"));
+    JsonNode manifest = new ObjectMapper().readTree(FIXTURE.output("outputs/batch-1/" + jobId + ".json"));
     JsonNode localManifest = new ObjectMapper().readTree(out.resolve("local").resolve(jobId + ".json").toFile());
     for (String field : List.of("jobId", "prompt", "rewrittenPrompt", "seed", "width", "height", "frames", "fps",
         "steps", "guidance", "shift", "upsampled", "pack", "engine", "engines")) {

@@ -21,16 +21,13 @@ import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PUBLISH against a real S3 server, from frames as DECODE or UPSAMPLE store them: layout, manifest,
@@ -42,18 +39,7 @@ class PublishHandlerTest {
   private static final PublishHandler PUBLISH = new PublishHandler(PACK);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   /** The task as UPSAMPLE hands it on: a clip of {@code frames} frames of {@code height x width} stored. */
   private static RenderTask ready(JobSpec spec, int frames, int height, int width) throws Exception {
@@ -71,7 +57,7 @@ class PublishHandlerTest {
         engines.put(Stages.id(stage), "onnxruntime");
       }
     }
-    task = TestTasks.with(task, ClipFrames.store(fixture.context(), task, Stage.UPSAMPLE, clip));
+    task = TestTasks.with(task, ClipFrames.store(FIXTURE.context(), task, Stage.UPSAMPLE, clip));
     // Set last: a builder copied from a task copies its maps into hash maps, losing their order.
     return RenderTask.newBuilder(task).setRewrittenPrompt("A red ball bouncing on a blue floor. Soft light.")
         .setStageMillis(millis).setStageEngines(engines)
@@ -85,45 +71,45 @@ class PublishHandlerTest {
   @Test
   void publishingAgainFinishesEarlierAndNeverOverwritesANewerAttempt() throws Exception {
     RenderTask ready = ready("twice");
-    Result first = PUBLISH.handle(ready, fixture.context());
+    Result first = PUBLISH.handle(ready, FIXTURE.context());
     assertThat(first.artifacts()).extracting(Artifact::name).containsExactly("video", "poster", "manifest");
     List<String> keys = first.artifacts().stream().map(Artifact::key).toList();
     assertThat(keys).containsExactly("outputs/batch-1/twice.mp4", "outputs/batch-1/twice.png",
         "outputs/batch-1/twice.json");
     List<byte[]> before = new ArrayList<>();
     for (String key : keys) {
-      before.add(fixture.output(key));
+      before.add(FIXTURE.output(key));
     }
 
-    Result again = PUBLISH.handle(ready, fixture.context());
+    Result again = PUBLISH.handle(ready, FIXTURE.context());
     assertThat(again.alreadyDone()).isTrue();
     assertThat(again.artifacts()).isEmpty();
     for (int i = 0; i < keys.size(); i++) {
-      assertThat(fixture.output(keys.get(i))).as(keys.get(i)).isEqualTo(before.get(i));
+      assertThat(FIXTURE.output(keys.get(i))).as(keys.get(i)).isEqualTo(before.get(i));
     }
 
     // A newer attempt replaces the clip; a late delivery of the older one then changes nothing.
-    Result newer = PUBLISH.handle(RenderTask.newBuilder(ready).setAttempt(2).build(), fixture.context());
+    Result newer = PUBLISH.handle(RenderTask.newBuilder(ready).setAttempt(2).build(), FIXTURE.context());
     assertThat(newer.alreadyDone()).isFalse();
-    byte[] newerManifest = fixture.output("outputs/batch-1/twice.json");
+    byte[] newerManifest = FIXTURE.output("outputs/batch-1/twice.json");
     assertThat(JSON.readTree(newerManifest).get("attempt").asInt()).isEqualTo(2);
-    assertThat(PUBLISH.handle(ready, fixture.context()).alreadyDone()).isTrue();
-    assertThat(fixture.output("outputs/batch-1/twice.json")).isEqualTo(newerManifest);
+    assertThat(PUBLISH.handle(ready, FIXTURE.context()).alreadyDone()).isTrue();
+    assertThat(FIXTURE.output("outputs/batch-1/twice.json")).isEqualTo(newerManifest);
   }
 
   @Test
   void publishStopsBeforeUploadingWhenStopped() throws Exception {
     RenderTask ready = ready("stopped-publish");
-    assertThatThrownBy(() -> PUBLISH.handle(ready, fixture.context(step -> true)))
+    assertThatThrownBy(() -> PUBLISH.handle(ready, FIXTURE.context(step -> true)))
         .isInstanceOf(CancellationException.class);
-    assertThat(fixture.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/stopped-publish.mp4")).isEmpty();
+    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/stopped-publish.mp4")).isEmpty();
   }
 
   @Test
   void theManifestKeepsItsPublishedLayout() throws Exception {
     RenderTask ready = ready("layout");
-    PUBLISH.handle(ready, fixture.context());
-    JsonNode manifest = JSON.readTree(fixture.output("outputs/batch-1/layout.json"));
+    PUBLISH.handle(ready, FIXTURE.context());
+    JsonNode manifest = JSON.readTree(FIXTURE.output("outputs/batch-1/layout.json"));
 
     assertThat(manifest.fieldNames()).toIterable().containsExactly("jobId", "batchId", "tenant", "attempt", "prompt",
         "rewrittenPrompt", "negativePrompt", "seed", "width", "height", "frames", "fps", "steps", "guidance", "shift",
@@ -163,10 +149,10 @@ class PublishHandlerTest {
   @Test
   void framesOfAnotherSizeThanTheSpecAreRefused() throws Exception {
     RenderTask ready = ready(spec("wrong-size"), 5, 32, 32); // the decoder's size: upsampling was skipped
-    assertThatThrownBy(() -> PUBLISH.handle(ready, fixture.context()))
+    assertThatThrownBy(() -> PUBLISH.handle(ready, FIXTURE.context()))
         .isInstanceOf(CorruptArtifactException.class)
         .hasMessageContaining("[5, 3, 32, 32]").hasMessageContaining("the spec asks for [5, 3, 64, 64]");
-    assertThat(fixture.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/wrong-size.json")).isEmpty();
+    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/wrong-size.json")).isEmpty();
   }
 
   @Test

@@ -9,9 +9,17 @@ import io.flowreel.pack.ModelPack;
  * implements it, next to its handler; the shell ({@link StageService}) does the rest: the pack,
  * storage, the broker, the worker, health and metrics.
  */
-public interface StageDefinition {
+public abstract class StageDefinition {
 
-  Stage stage();
+  private final Stage stage;
+
+  protected StageDefinition(Stage stage) {
+    this.stage = stage;
+  }
+
+  public final Stage stage() {
+    return stage;
+  }
 
   /**
    * The stage's handler, ready for its first task: every network it runs open (or its engine
@@ -19,10 +27,10 @@ public interface StageDefinition {
    * verified and both buckets exist. Whatever it throws stops the service, named with the step
    * {@code startup} was last told of.
    */
-  OpenedStage open(ModelPack pack, Startup startup) throws Exception;
+  public abstract OpenedStage open(ModelPack pack, Startup startup) throws Exception;
 
   /** The start-up step under way, for the log and, should the step fail, for the error and the health checks. */
-  interface Startup {
+  public interface Startup {
 
     /** Starts a quick step. */
     void doing(String step);

@@ -5,10 +5,12 @@ import io.flowreel.engine.InferenceEngine;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest.TextEncoderSpec;
 import io.flowreel.render.TextEncodeStage;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +21,12 @@ public final class EncodeHandler implements StageHandler {
 
   private final TextEncodeStage encode;
   private final String engineKind;
+
+
+  /** The pack's networks this stage runs: every text encoder. */
+  public static List<String> networks(ModelPack pack) {
+    return pack.manifest().textEncoders().stream().map(TextEncoderSpec::network).toList();
+  }
 
   public EncodeHandler(ModelPack pack, InferenceEngine engine) {
     this.encode = new TextEncodeStage(pack, engine);

@@ -14,12 +14,9 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.runtime.Artifact;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ENCODE on the real tiny pack against a real S3 server. */
 class EncodeHandlerTest {
@@ -28,24 +25,13 @@ class EncodeHandlerTest {
   private static final InferenceEngine ENGINE = OnnxRuntimeEngine.forPack(PACK);
   private static final EncodeHandler ENCODE = new EncodeHandler(PACK, ENGINE);
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   @Test
   void conditioningHoldsBothPromptsPerDitInput() throws Exception {
     RenderTask task = RenderTask.newBuilder(task(spec("cond"), 1))
         .setRewrittenPrompt("A red ball bouncing on a blue floor. Soft light.").build();
-    Artifact conditioning = ENCODE.handle(task, fixture.context()).artifacts().get(0);
+    Artifact conditioning = ENCODE.handle(task, FIXTURE.context()).artifacts().get(0);
     assertThat(conditioning.name()).isEqualTo(Conditioning.NAME);
     assertThat(conditioning.key()).isEqualTo("jobs/cond/attempt-1/encode/conditioning.safetensors");
     List<String> names = conditioning.tensors().stream().map(Artifact.TensorInfo::name).toList();
@@ -61,10 +47,10 @@ class EncodeHandlerTest {
         .build(), 1);
     RenderTask rewrittenTask = RenderTask.newBuilder(task(spec("rewritten"), 1)).setRewrittenPrompt(rewritten).build();
 
-    Conditioning fromSpec = Conditioning.read(fixture.context(),
-        TestTasks.with(asWritten, ENCODE.handle(asWritten, fixture.context()).artifacts().get(0)));
-    Conditioning fromRewrite = Conditioning.read(fixture.context(),
-        TestTasks.with(rewrittenTask, ENCODE.handle(rewrittenTask, fixture.context()).artifacts().get(0)));
+    Conditioning fromSpec = Conditioning.read(FIXTURE.context(),
+        TestTasks.with(asWritten, ENCODE.handle(asWritten, FIXTURE.context()).artifacts().get(0)));
+    Conditioning fromRewrite = Conditioning.read(FIXTURE.context(),
+        TestTasks.with(rewrittenTask, ENCODE.handle(rewrittenTask, FIXTURE.context()).artifacts().get(0)));
     assertThat(fromRewrite.positive().keySet()).isEqualTo(fromSpec.positive().keySet());
     fromSpec.positive().forEach((input, t) -> assertThat(fromRewrite.positive().get(input).data()).as(input)
         .isEqualTo(t.data()));
@@ -72,7 +58,7 @@ class EncodeHandlerTest {
 
   @Test
   void encodeRunsTheTextEncodersAndReportsItsEngine() {
-    assertThat(EncoderDefinition.networks(PACK)).containsExactly("text_clip", "text_byt5", "text_ul2");
+    assertThat(EncodeHandler.networks(PACK)).containsExactly("text_clip", "text_byt5", "text_ul2");
     assertThat(ENCODE.stage()).isEqualTo(Stage.ENCODE);
     assertThat(ENCODE.engine()).contains("onnxruntime");
   }

@@ -15,6 +15,7 @@ import io.flowreel.tiling.FrameCollector;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,12 @@ public final class UpsampleHandler implements StageHandler {
   private final DecoderSpec decoder;
   private final int chunkLatentFrames;
   private final String engineKind;
+
+
+  /** The pack's networks this stage runs: the upsampler. */
+  public static List<String> networks(ModelPack pack) {
+    return List.of(pack.manifest().upsampler().network());
+  }
 
   public UpsampleHandler(ModelPack pack, InferenceEngine engine) {
     this.upsample = new UpsampleStage(pack, engine);

@@ -14,11 +14,8 @@ import io.flowreel.runtime.Artifact;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** UPSAMPLE on the real tiny pack against a real S3 server. */
 class UpsampleHandlerTest {
@@ -27,18 +24,7 @@ class UpsampleHandlerTest {
   private static final InferenceEngine ENGINE = OnnxRuntimeEngine.forPack(PACK);
   private static final UpsampleHandler UPSAMPLE = new UpsampleHandler(PACK, ENGINE);
 
-  @TempDir static Path dir;
-  private static HandlerFixture fixture;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fixture = HandlerFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    fixture.close();
-  }
+  @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
 
   /** A decoded clip: a smooth pattern in [-1, 1] that moves from frame to frame. */
   private static FloatTensor decoded(int frames, int height, int width) {
@@ -54,19 +40,19 @@ class UpsampleHandlerTest {
     // 17 frames: the decoder streams two chunks (13 + 4 frames), which the upsampler follows.
     RenderTask task = task(spec("bigger", 64, 64, 17, 2, true, true), 1);
     RenderTask decoded = TestTasks.with(task,
-        ClipFrames.store(fixture.context(), task, Stage.DECODE, decoded(17, 32, 32)));
+        ClipFrames.store(FIXTURE.context(), task, Stage.DECODE, decoded(17, 32, 32)));
 
-    Artifact frames = UPSAMPLE.handle(decoded, fixture.context()).artifacts().get(0);
+    Artifact frames = UPSAMPLE.handle(decoded, FIXTURE.context()).artifacts().get(0);
     assertThat(frames.name()).isEqualTo(ClipFrames.NAME);
     assertThat(frames.key()).isEqualTo("jobs/bigger/attempt-1/upsample/frames.safetensors");
-    FloatTensor clip = ClipFrames.read(fixture.context(), TestTasks.with(decoded, frames));
+    FloatTensor clip = ClipFrames.read(FIXTURE.context(), TestTasks.with(decoded, frames));
     assertThat(clip.shape()).containsExactly(17, 3, 64, 64);
     assertThat(clip.allFinite()).isTrue();
   }
 
   @Test
   void upsampleRunsTheUpsamplerAndReportsItsEngine() {
-    assertThat(UpsamplerDefinition.networks(PACK)).containsExactly("upsampler");
+    assertThat(UpsampleHandler.networks(PACK)).containsExactly("upsampler");
     assertThat(UPSAMPLE.stage()).isEqualTo(Stage.UPSAMPLE);
     assertThat(UPSAMPLE.engine()).contains("onnxruntime");
   }

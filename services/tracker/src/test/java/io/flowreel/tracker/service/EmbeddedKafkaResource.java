@@ -1,16 +1,13 @@
 package io.flowreel.tracker.service;
 
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.KafkaBroker;
 import io.flowreel.infra.TopicCatalog;
 import io.flowreel.infra.TopicSetup;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A real single-node Kafka broker (a child JVM, see libs/embedded-infra) with every topic of
@@ -24,7 +21,7 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
 
   @Override
   public Map<String, String> start() {
-    Path dir = freshDir(Path.of("target", "quarkus-test-data", "tracker"));
+    Path dir = DataDirs.fresh(Path.of("target", "quarkus-test-data", "tracker"));
     broker = KafkaBroker.start(dir.resolve("kafka"));
     TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
     return Map.of(
@@ -42,19 +39,4 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
     }
   }
 
-  static Path freshDir(Path dir) {
-    Path absolute = dir.toAbsolutePath();
-    try {
-      if (Files.exists(absolute)) {
-        try (Stream<Path> paths = Files.walk(absolute)) {
-          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
-      return Files.createDirectories(absolute);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot empty " + absolute, e);
-    }
-  }
 }
