@@ -28,7 +28,7 @@ class ComposeFileTest {
 
   private static final Path REPO = FlowreelHome.locate();
   /** Folders under services/ that are libraries, not services. */
-  private static final List<String> LIBRARIES = List.of("stage-service");
+  private static final List<String> LIBRARIES = List.of("stage-service", "network-stage");
 
   @TempDir Path dir;
 
