@@ -56,7 +56,7 @@ public final class BusHop {
          ArtifactStore store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey())) {
       TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
       store.ensureBucket("flowreel-work");
-      ControlView control = new ControlView(broker.bootstrapServers());
+      ControlView control = new ControlView(broker.bootstrapServers(), "bench");
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
       for (Stage stage : Stages.PIPELINE) {

@@ -78,7 +78,7 @@ public final class BusMakespan {
       TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
       store.ensureBucket("flowreel-work");
       store.ensureBucket("flowreel-output");
-      ControlView control = new ControlView(broker.bootstrapServers());
+      ControlView control = new ControlView(broker.bootstrapServers(), "bench");
       control.awaitCaughtUp(Duration.ofSeconds(30));
       List<StageWorker> workers = new ArrayList<>();
       for (Stage stage : Stages.PIPELINE) {

@@ -27,6 +27,13 @@ public final class Topics {
   public static final Topic<String, BatchSubmission> BATCHES =
       new Topic<>("flowreel.batches", Serdes.String(), MessageSerdes.batchSubmission(), "batch id");
 
+  /**
+   * Records a reader could not decode, from every topic but the task topics: key and value as they were,
+   * where they came from and why in the headers ({@link UnreadableRecords}).
+   */
+  public static final Topic<byte[], byte[]> UNREADABLE =
+      new Topic<>("flowreel.dlq.unreadable", Serdes.ByteArray(), Serdes.ByteArray(), "the record's own key");
+
   private Topics() {}
 
   /** The work of one stage, keyed by job id. */
@@ -47,7 +54,7 @@ public final class Topics {
     List<Topic<?, ?>> all = new ArrayList<>();
     Stages.PIPELINE.forEach(s -> all.add(tasks(s)));
     Stages.PIPELINE.forEach(s -> all.add(deadLetters(s)));
-    all.addAll(List.of(EVENTS, BATCHES, CONTROL));
+    all.addAll(List.of(UNREADABLE, EVENTS, BATCHES, CONTROL));
     return all;
   }
 }

@@ -111,6 +111,8 @@ public final class LocalStack implements AutoCloseable {
             throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
           }
           env.put("FLOWREEL_TRACKER_URL", trackerUrl);
+          // Stable per instance: a restarted gateway fences its predecessor's open transaction.
+          env.put("FLOWREEL_GATEWAY_INSTANCE_ID", service + "-" + i);
           port = i == 1 ? plan.gatewayPort() : 0;
         }
         ServiceProcess process = ServiceProcess.start(home, service, service + "-" + i, port, env,

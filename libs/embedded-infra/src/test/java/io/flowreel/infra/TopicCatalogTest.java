@@ -23,9 +23,9 @@ class TopicCatalogTest {
   }
 
   @Test
-  void declaresEveryStagesTasksAndDeadLettersPlusEventsBatchesAndControl() {
+  void declaresEveryStagesTasksAndDeadLettersPlusUnreadableEventsBatchesAndControl() {
     TopicCatalog catalog = TopicCatalog.standard();
-    assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 3);
+    assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 4);
     for (String stage : Stages.PIPELINE.stream().map(Stages::id).toList()) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
           .returns(1, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
@@ -34,6 +34,9 @@ class TopicCatalogTest {
           .returns(1, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)
           .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy);
     }
+    assertThat(catalog.topic("flowreel.dlq.unreadable"))
+        .returns(1, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)
+        .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy);
     assertThat(catalog.topic("flowreel.events"))
         .returns(6, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)
         .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy).returns("job id", Topic::key);

@@ -3,7 +3,8 @@ package io.flowreel.runtime;
 import io.flowreel.contract.Topics;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
-import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.contract.UnreadableRecords;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,34 +15,49 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The latest control command per job and batch, read from the compacted control topic by every
  * worker (no consumer group: each reads all partitions from the start). Stages ask it before work
- * and between denoising steps.
+ * and between denoising steps. A record it cannot read (garbage, a newer schema) is logged,
+ * dead-lettered and skipped: cancel and fencing go on for every other job.
  */
 public final class ControlView implements AutoCloseable {
 
+  private static final System.Logger LOG = System.getLogger(ControlView.class.getName());
+  private static final Duration BACKOFF_AFTER_FAILURE = Duration.ofSeconds(1);
+
   private final Map<String, ControlCommand> latest = new ConcurrentHashMap<>();
-  private final KafkaConsumer<String, ControlCommand> consumer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> deadLetters;
+  private final String reader;
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
 
-  public ControlView(String bootstrapServers) {
+  /** {@code reader} names this view in the dead letters of records it cannot read (the worker, say). */
+  public ControlView(String bootstrapServers, String reader) {
+    this.reader = reader;
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // The gateway writes a retry's RESUME in the same transaction as its task: never act on an aborted one.
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    consumer = new KafkaConsumer<>(props, new StringDeserializer(), MessageSerdes.controlCommand().deserializer());
+    consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+        new ByteArraySerializer(), new ByteArraySerializer());
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL.name(), Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     if (partitions.isEmpty()) {
       consumer.close();
+      deadLetters.close();
       throw new IllegalStateException("topic " + Topics.CONTROL.name() + " does not exist: create the topics of infra/topics.yaml "
           + "before starting stage workers");
     }
@@ -80,22 +96,57 @@ public final class ControlView implements AutoCloseable {
     try {
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (running) {
-        for (ConsumerRecord<String, ControlCommand> record : consumer.poll(Duration.ofMillis(200))) {
-          if (record.value() == null) {
-            latest.remove(record.key());
-          } else {
-            latest.put(record.key(), record.value());
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            apply(record);
           }
-        }
-        if (caughtUp.getCount() > 0 && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-          caughtUp.countDown();
+          if (caughtUp.getCount() > 0
+              && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+            caughtUp.countDown();
+          }
+        } catch (WakeupException e) {
+          throw e;
+        } catch (KafkaException e) {
+          // A broker outage or the like: the view keeps its commands and reads on once it can.
+          LOG.log(System.Logger.Level.WARNING, "control view cannot read " + Topics.CONTROL.name() + ": " + e);
+          Thread.sleep(BACKOFF_AFTER_FAILURE.toMillis());
         }
       }
-    } catch (WakeupException e) {
+    } catch (WakeupException | InterruptedException e) {
       // closing
     } finally {
       consumer.close();
+      deadLetters.close(Duration.ofSeconds(5));
     }
+  }
+
+  private void apply(ConsumerRecord<byte[], byte[]> record) {
+    if (record.key() == null) {
+      skip(record, new IllegalArgumentException("a control command without a key names no job or batch"));
+      return;
+    }
+    String target = new String(record.key(), StandardCharsets.UTF_8);
+    if (record.value() == null) {
+      latest.remove(target);
+      return;
+    }
+    ControlCommand command;
+    try {
+      command = Topics.CONTROL.deserializeValue(record.value());
+    } catch (RuntimeException e) {
+      skip(record, e);
+      return;
+    }
+    latest.put(target, command);
+  }
+
+  private void skip(ConsumerRecord<byte[], byte[]> record, Exception cause) {
+    LOG.log(System.Logger.Level.WARNING, UnreadableRecords.describe(record, cause));
+    deadLetters.send(UnreadableRecords.deadLetter(record, reader, cause), (metadata, e) -> {
+      if (e != null) {
+        LOG.log(System.Logger.Level.WARNING, "cannot dead-letter the unreadable control record: " + e);
+      }
+    });
   }
 
   @Override

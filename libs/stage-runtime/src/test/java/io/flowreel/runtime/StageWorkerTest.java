@@ -1,6 +1,7 @@
 package io.flowreel.runtime;
 
 import io.flowreel.contract.Topics;
+import io.flowreel.contract.UnreadableRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -118,7 +119,7 @@ class StageWorkerTest {
           List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
           .all().get();
     }
-    control = new ControlView(broker.bootstrapServers());
+    control = new ControlView(broker.bootstrapServers(), "stage-worker-test");
     assertThat(control.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
     producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
         new ByteArraySerializer());
@@ -220,6 +221,51 @@ class StageWorkerTest {
     assertThat(raw.value()).containsExactly(1, 2, 3);
     assertThat(new String(raw.headers().lastHeader("flowreel.error").value(), StandardCharsets.UTF_8))
         .isNotBlank();
+  }
+
+  @Test
+  void unreadableControlRecordsAreDeadLetteredAndSkippedAndCancelStillWorks() throws Exception {
+    producer.send(new ProducerRecord<>(Topics.CONTROL.name(), "poison-1", new byte[18])).get();
+    producer.send(new ProducerRecord<>(Topics.CONTROL.name(), "poison-2", newerSchemaRecord())).get();
+    sendControl(new ControlCommand("cancel-2", ControlTargetKind.JOB, ControlAction.CANCEL, "test", null,
+        System.currentTimeMillis()));
+    sendControl(new ControlCommand("fenced-2", ControlTargetKind.JOB, ControlAction.RESUME, "retry", 2,
+        System.currentTimeMillis()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> control.cancelled("cancel-2", null));
+    await().atMost(Duration.ofSeconds(10)).until(() -> control.currentAttempt("fenced-2") == 2);
+    submit(task("cancel-2", 1));
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("cancel-2").contains(StageEventType.CANCELLED));
+    assertThat(eventTypes("cancel-2")).doesNotContain(StageEventType.STARTED);
+
+    List<ConsumerRecord<String, byte[]>> letters = await().atMost(Duration.ofSeconds(10))
+        .until(() -> read(Topics.UNREADABLE.name()).stream()
+            .filter(r -> "stage-worker-test".equals(header(r, UnreadableRecords.READER))).toList(), l -> l.size() >= 2);
+    assertThat(letters).extracting(ConsumerRecord::key).containsExactly("poison-1", "poison-2");
+    assertThat(letters.get(0).value()).hasSize(18);
+    assertThat(letters).allSatisfy(r -> assertThat(header(r, UnreadableRecords.SOURCE_TOPIC))
+        .isEqualTo(Topics.CONTROL.name()));
+    assertThat(header(letters.get(1), UnreadableRecords.ERROR_CLASS)).endsWith("UnknownSchemaException");
+
+    // A worker starting now reads past both to the end, as every restarted stage must.
+    try (ControlView restarted = new ControlView(broker.bootstrapServers(), "restarted")) {
+      assertThat(restarted.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+      assertThat(restarted.cancelled("cancel-2", null)).isTrue();
+    }
+  }
+
+  /** A control command as a newer writer would send it: single-object encoding with a fingerprint no one here knows. */
+  private static byte[] newerSchemaRecord() {
+    byte[] body = Topics.CONTROL.serializeValue(new ControlCommand("x", ControlTargetKind.JOB, ControlAction.CANCEL,
+        null, null, 1L));
+    for (int i = 2; i < 10; i++) {
+      body[i] = (byte) ~body[i];
+    }
+    return body;
+  }
+
+  private static String header(ConsumerRecord<?, ?> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   static RenderTask task(String job, int attempt) {

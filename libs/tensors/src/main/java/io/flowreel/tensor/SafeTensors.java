@@ -1,5 +1,6 @@
 package io.flowreel.tensor;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,7 +49,15 @@ public final class SafeTensors {
     if (header.length != headerLength) {
       throw new IllegalArgumentException("not safetensors: truncated header");
     }
-    JsonNode entries = JSON.readTree(header);
+    JsonNode entries;
+    try {
+      entries = JSON.readTree(header);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not safetensors: the header is not JSON (" + e.getOriginalMessage() + ")");
+    }
+    if (entries == null || !entries.isObject()) {
+      throw new IllegalArgumentException("not safetensors: the header is not a JSON object");
+    }
     ByteBuffer body = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
@@ -60,21 +69,38 @@ public final class SafeTensors {
     return tensors;
   }
 
+  /** One header entry; anything malformed (a missing key, a negative or overflowing size) is refused, never trusted. */
   private static Tensor decode(String name, JsonNode entry, ByteBuffer body) {
-    int[] shape = new int[entry.get("shape").size()];
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = entry.get("shape").get(i).intValue();
+    JsonNode shapeNode = entry.path("shape");
+    JsonNode offsets = entry.path("data_offsets");
+    if (!entry.path("dtype").isTextual() || !shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2
+        || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+      throw new IllegalArgumentException(name + ": a tensor needs a dtype, a shape and two data offsets, got " + entry);
     }
-    long begin = entry.get("data_offsets").get(0).longValue();
-    long end = entry.get("data_offsets").get(1).longValue();
+    int[] shape = new int[shapeNode.size()];
+    for (int i = 0; i < shape.length; i++) {
+      if (!shapeNode.get(i).canConvertToInt() || shapeNode.get(i).intValue() < 0) {
+        throw new IllegalArgumentException(name + ": dimension " + shapeNode.get(i) + " is not a size");
+      }
+      shape[i] = shapeNode.get(i).intValue();
+    }
+    long begin = offsets.get(0).longValue();
+    long end = offsets.get(1).longValue();
     String dtype = entry.get("dtype").asText();
     int width = switch (dtype) {
       case "F32" -> 4;
       case "I64" -> 8;
       default -> throw new IllegalArgumentException(name + ": dtype " + dtype + " is not supported (F32, I64)");
     };
-    long count = Tensor.count(shape);
-    if (end - begin != count * width || end > body.capacity() || begin < 0) {
+    long count;
+    long bytes;
+    try {
+      count = Tensor.countExact(shape);
+      bytes = Math.multiplyExact(count, (long) width);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(name + ": shape " + Tensor.describe(shape) + " overflows");
+    }
+    if (end - begin != bytes || end > body.capacity() || begin < 0) {
       throw new IllegalArgumentException(name + ": data offsets [" + begin + ", " + end + ") do not fit shape "
           + Tensor.describe(shape) + " and a body of " + body.capacity() + " bytes");
     }

@@ -19,6 +19,15 @@ public sealed interface Tensor permits FloatTensor, LongTensor {
     return n;
   }
 
+  /** The element count, or {@link ArithmeticException} where it does not fit a long. */
+  static long countExact(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
   static String describe(int[] shape) {
     return Arrays.toString(shape);
   }

@@ -41,4 +41,21 @@ class SafeTensorsTest {
     assertThatThrownBy(() -> SafeTensors.read(new ByteArrayInputStream(new byte[] {1, 2, 3})))
         .hasMessageContaining("not safetensors");
   }
+
+  @Test
+  void aMalformedHeaderIsRefusedAsInvalidNeverAsACrash() {
+    for (String header : new String[] {
+        "not json", "[1, 2]", "{\"x\": {\"dtype\": \"F32\", \"data_offsets\": [0, 4]}}",
+        "{\"x\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}}",
+        "{\"x\": {\"dtype\": \"F32\", \"shape\": [2147483647, 2147483647, 2147483647], "
+            + "\"data_offsets\": [0, 4]}}",
+        "{\"x\": {\"shape\": [1], \"data_offsets\": [0, 4]}}",
+        "{\"x\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4]}}"}) {
+      byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ByteBuffer bytes = ByteBuffer.allocate(8 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+      bytes.putLong(json.length).put(json);
+      assertThatThrownBy(() -> SafeTensors.read(new ByteArrayInputStream(bytes.array())))
+          .as(header).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }

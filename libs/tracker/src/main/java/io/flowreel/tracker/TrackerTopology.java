@@ -1,11 +1,15 @@
 package io.flowreel.tracker;
 
 import io.flowreel.contract.Topics;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KTable;
@@ -41,6 +45,22 @@ public final class TrackerTopology {
   public static final String JOBS_BY_BATCH = "jobs-by-batch";
 
   private TrackerTopology() {
+  }
+
+  /**
+   * What the tracker does with a record it cannot read (garbage, a schema newer than it knows) or
+   * cannot fold: Kafka Streams logs it, sends it to {@code flowreel.dlq.unreadable} with the cause
+   * in its headers ({@code __streams.errors.*}) and goes on. Without this one bad record stops the
+   * stream thread again and again, and every status call with it.
+   */
+  public static Properties errorHandling() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class.getName());
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class.getName());
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.UNREADABLE.name());
+    return props;
   }
 
   public static Topology build() {

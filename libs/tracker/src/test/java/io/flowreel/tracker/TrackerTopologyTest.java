@@ -9,19 +9,24 @@ import static io.flowreel.messages.Stage.UPSAMPLE;
 import static io.flowreel.messages.StageEventType.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flowreel.contract.Topics;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
-import io.flowreel.contract.Topics;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +49,7 @@ class TrackerTopologyTest {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "flowreel-tracker-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.putAll(TrackerTopology.errorHandling());
     driver = new TopologyTestDriver(TrackerTopology.build(), props);
     events = driver.createInputTopic(Topics.EVENTS.name(), new StringSerializer(),
         MessageSerdes.stageEvent().serializer());
@@ -81,6 +87,32 @@ class TrackerTopologyTest {
 
     KeyValueStore<String, Submission> store = driver.getKeyValueStore(TrackerTopology.SUBMISSIONS_STORE);
     assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234));
+  }
+
+  @Test
+  void unreadableRecordsAreDeadLetteredAndSkippedAndStatusGoesOn() {
+    TestInputTopic<String, byte[]> rawEvents = driver.createInputTopic(Topics.EVENTS.name(), new StringSerializer(),
+        new ByteArraySerializer());
+    TestInputTopic<String, byte[]> rawBatches = driver.createInputTopic(Topics.BATCHES.name(),
+        new StringSerializer(), new ByteArraySerializer());
+    TestOutputTopic<byte[], byte[]> unreadable = driver.createOutputTopic(Topics.UNREADABLE.name(),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Events job = new Events("job-1", "batch-1");
+    byte[] newer = Topics.EVENTS.serializeValue(job.queued(REWRITE, 1));
+    for (int i = 2; i < 10; i++) {
+      newer[i] = (byte) ~newer[i]; // a fingerprint no schema here has: a newer writer's
+    }
+
+    rawEvents.pipeInput("job-1", new byte[18]);
+    rawEvents.pipeInput("job-1", newer);
+    rawBatches.pipeInput("b-1", new byte[] {1, 2, 3});
+    runAll(job, 1, REWRITE, ENCODE, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+
+    assertThat(jobs.get("job-1").state()).isEqualTo(JobState.SUCCEEDED);
+    List<TestRecord<byte[], byte[]>> letters = unreadable.readRecordsToList();
+    assertThat(letters).extracting(r -> r.value().length).containsExactly(18, newer.length, 3);
+    assertThat(letters).extracting(r -> new String(r.headers().lastHeader("__streams.errors.topic").value(),
+        StandardCharsets.UTF_8)).containsExactly(Topics.EVENTS.name(), Topics.EVENTS.name(), Topics.BATCHES.name());
   }
 
   @Test

@@ -14,12 +14,17 @@ import io.flowreel.messages.Stage;
 import io.flowreel.pack.InvalidRenderException;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.render.TextEncodeStage;
+import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.StageHandler.Result;
 import io.flowreel.sampling.SamplingCancelledException;
 import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -73,6 +78,28 @@ class DenoiseHandlerTest {
     assertThat(redelivered.progress).containsExactly(2, 3, 4); // picked up at the checkpoint, not at noise
     assertThat(resumed.shape()).isEqualTo(expected.shape());
     assertThat(resumed.data()).isEqualTo(expected.data());
+  }
+
+  @Test
+  void aDamagedCheckpointRestartsFromNoiseAndRendersTheSameLatent() throws Exception {
+    DenoiseHandler denoise = new DenoiseHandler(PACK, ENGINE, 2);
+    RenderTask encoded = encoded(task(spec("damaged"), 1));
+    FloatTensor expected = latentOf(denoise.handle(encoded, FIXTURE.context()));
+
+    // Attempt 2's checkpoint: a header that names no shape (it once threw a NullPointerException), then garbage.
+    RenderTask retried = RenderTask.newBuilder(encoded).setAttempt(2).build();
+    String key = "jobs/damaged/attempt-2/denoise/checkpoint.safetensors";
+    byte[] json = "{\"latent\": {\"dtype\": \"F32\", \"data_offsets\": [0, 4]}}".getBytes(StandardCharsets.UTF_8);
+    byte[] noShape = ByteBuffer.allocate(8 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length)
+        .put(json).array();
+    for (byte[] damaged : List.of(noShape, "not a checkpoint".getBytes(StandardCharsets.UTF_8))) {
+      FIXTURE.store().put(FakeStageContext.WORK, key, damaged, Artifact.Format.SAFETENSORS, "denoise", "checkpoint",
+          List.of());
+      FakeStageContext redelivered = FIXTURE.context();
+      FloatTensor fromNoise = latentOf(denoise.handle(retried, redelivered));
+      assertThat(redelivered.progress).containsExactly(1, 2, 3, 4); // from noise: every step again
+      assertThat(fromNoise.data()).isEqualTo(expected.data());
+    }
   }
 
   private static FloatTensor latentOf(Result result) throws Exception {

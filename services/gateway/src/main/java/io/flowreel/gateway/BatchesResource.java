@@ -73,7 +73,8 @@ public class BatchesResource {
   @Operation(summary = "Submit a batch of jobs",
       description = "JSON {\"defaults\": {...}, \"jobs\": [{...}]}, a JSON array of jobs, or JSONL (one job per line). "
           + "Every job is checked first: one invalid job rejects the whole batch, naming its index. With an "
-          + "Idempotency-Key, the same key and request return the same batch (200) instead of a new one (201).")
+          + "Idempotency-Key, the same key and request return the same batch (200) instead of a new one (201). "
+          + "202: the batch is submitted but the tracker does not show it yet (its status follows shortly).")
   public Response submit(byte[] body, @HeaderParam("Content-Type") String contentType,
       @Parameter(description = "Client key: repeats of the request with this key return the same batch")
       @HeaderParam("Idempotency-Key") String idempotencyKey,
@@ -104,15 +105,25 @@ public class BatchesResource {
         return Response.ok(submitted(views.batch(batchId), accepted)).header("Idempotent-Replayed", "true").build();
       }
       dispatcher.submit(accepted.submission(), accepted.jobs().stream().map(BatchesResource::firstTask).toList());
-      // Answer once the tracker has the batch, so the client's next request (or a repeat of its key) finds it.
-      TrackerClient.await(() -> tracker.batch(batchId).map(b -> b.submission() != null).orElse(false), found -> found,
-          config.gateway().trackerWait());
-      return Response.created(URI.create("/v1/batches/" + batchId))
-          .entity(submitted(ApiModel.Batch.of(batchId, Submission.of(accepted.submission()),
-              null), accepted))
-          .build();
+      // Committed: from here on the answer is a success whatever the tracker says. Wait (bounded) for
+      // the tracker to show the batch, so that the client's next request finds it: 201. A tracker
+      // that is slow or down turns that into 202; never into an error a client would repeat.
+      Object answer = submitted(ApiModel.Batch.of(batchId, Submission.of(accepted.submission()), null), accepted);
+      URI location = URI.create("/v1/batches/" + batchId);
+      return trackerShows(batchId)
+          ? Response.created(location).entity(answer).build()
+          : Response.accepted(answer).location(location).build();
     } finally {
       inProgress.remove(batchId);
+    }
+  }
+
+  private boolean trackerShows(String batchId) {
+    try {
+      return TrackerClient.await(() -> tracker.batch(batchId).map(b -> b.submission() != null).orElse(false),
+          found -> found, config.gateway().trackerWait());
+    } catch (TrackerClient.TrackerUnavailableException e) {
+      return false;
     }
   }
 

@@ -1,8 +1,8 @@
 package io.flowreel.gateway;
 
-import io.flowreel.messages.StageEvent;
-import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.contract.Topics;
+import io.flowreel.contract.UnreadableRecords;
+import io.flowreel.messages.StageEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -18,17 +18,21 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
  * Stage events as they happen, for the server-sent event streams: one consumer per gateway reads
  * every partition of the events topic from its end (no group: each gateway sees everything) and
  * hands each event to the listeners of its job and of its batch. Listeners must not block: they
- * queue the event for their own stream.
+ * queue the event for their own stream. An event it cannot read is logged, dead-lettered and
+ * skipped; a broker outage pauses the feed, it never ends it.
  */
 @Singleton
 public class EventFeed {
@@ -37,7 +41,8 @@ public class EventFeed {
 
   private final GatewayConfig config;
   private final Map<String, Set<Consumer<StageEvent>>> listeners = new ConcurrentHashMap<>();
-  private KafkaConsumer<String, byte[]> consumer;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private KafkaProducer<byte[], byte[]> deadLetters;
   private Thread thread;
   private volatile boolean running = true;
 
@@ -50,7 +55,9 @@ public class EventFeed {
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.kafka().bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS.name(), Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);
@@ -81,27 +88,38 @@ public class EventFeed {
   private void run() {
     try {
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          if (listeners.isEmpty()) {
-            continue; // nobody watches: skip decoding
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            if (!listeners.isEmpty()) { // nobody watches: skip decoding
+              decodeAndDeliver(record);
+            }
           }
-          StageEvent event;
-          try {
-            event = MessageSerdes.stageEvent().deserialize(record.topic(), record.value());
-          } catch (RuntimeException e) {
-            LOG.warnf("skipping an undecodable event at %s-%d@%d: %s", record.topic(), record.partition(),
-                record.offset(), e.getMessage());
-            continue;
-          }
-          deliver(event.getJobId(), event);
-          deliver(event.getBatchId(), event);
+        } catch (WakeupException e) {
+          throw e;
+        } catch (KafkaException e) {
+          LOG.warnf("event feed cannot read %s: %s", Topics.EVENTS.name(), e);
+          Thread.sleep(1_000);
         }
       }
-    } catch (WakeupException e) {
+    } catch (WakeupException | InterruptedException e) {
       // shutting down
     } finally {
       consumer.close();
+      deadLetters.close(Duration.ofSeconds(5));
     }
+  }
+
+  private void decodeAndDeliver(ConsumerRecord<byte[], byte[]> record) {
+    StageEvent event;
+    try {
+      event = Topics.EVENTS.deserializeValue(record.value());
+    } catch (RuntimeException e) {
+      LOG.warn(UnreadableRecords.describe(record, e));
+      deadLetters.send(UnreadableRecords.deadLetter(record, "gateway-event-feed", e));
+      return;
+    }
+    deliver(event.getJobId(), event);
+    deliver(event.getBatchId(), event);
   }
 
   private void deliver(String id, StageEvent event) {

@@ -78,7 +78,10 @@ public interface GatewayConfig {
   }
 
   interface Gateway {
-    /** Names this gateway's transactional producer; two running gateways need different ids. */
+    /**
+     * Names this gateway's transactional producer: the same id after a restart fences the
+     * predecessor's open transaction; two running gateways need different ids. Default: the host name.
+     */
     Optional<String> instanceId();
 
     /** Most jobs in one batch. */

@@ -14,7 +14,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -145,11 +144,20 @@ public class PipelineDispatcher {
     }
   }
 
+  /**
+   * The host's name: stable across restarts of the same instance (a pod of a StatefulSet, a
+   * machine), so a restarted gateway fences its predecessor's open transaction instead of leaving it
+   * to time out. Two gateways on one host need {@code FLOWREEL_GATEWAY_INSTANCE_ID} each.
+   */
   private static String defaultInstanceId() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
     try {
-      return InetAddress.getLocalHost().getHostName() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+      return InetAddress.getLocalHost().getHostName();
     } catch (Exception e) {
-      return Long.toString(ManagementFactory.getRuntimeMXBean().getPid());
+      return "localhost";
     }
   }
 

@@ -143,6 +143,22 @@ class GatewayApiTest {
   }
 
   @Test
+  void aCommittedBatchIsAnswered202WhenTheTrackerIsDownNeverAsFailed() {
+    tracker.answerUnder("/tracker/batches/", id -> new Reply(503, "tracker stores are not ready; retry shortly"));
+
+    JsonPath answer = given().contentType(ContentType.JSON)
+        .body("{\"jobs\": [{\"prompt\": \"a red ball\", \"width\": 64, \"height\": 64, \"frames\": 5}]}")
+        .post("/v1/batches").then()
+        .statusCode(202)
+        .header("Location", matchesPattern(".*/v1/batches/b-[0-9a-f]{24}"))
+        .body("batch.total", equalTo(1))
+        .extract().jsonPath();
+    String batchId = answer.getString("batch.id");
+    assertThat(answer.getList("jobIds", String.class)).containsExactly(batchId + "-000000");
+    assertThat(readCommitted(BATCHES, batchId)).hasSize(1);
+  }
+
+  @Test
   void submitsJsonLinesWithSharedDefaults() {
     trackerKnowsEveryBatch();
 

@@ -95,7 +95,7 @@ public class StageService {
       }
 
       startup.doing("reading " + Topics.CONTROL.name() + " from " + config.kafka().bootstrapServers());
-      control = new ControlView(config.kafka().bootstrapServers());
+      control = new ControlView(config.kafka().bootstrapServers(), workerId);
       if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
         throw new IllegalStateException("not read to its end within " + CONTROL_CATCH_UP.toSeconds() + " s");
       }

@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import io.flowreel.contract.Stages;
+import io.flowreel.contract.Topics;
 import io.flowreel.messages.ArtifactFormat;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.BatchSubmission;
@@ -28,10 +30,15 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -51,10 +58,8 @@ class TrackerServiceTest {
 
   /** Kafka Streams has to join its group and restore before the first fold; then a fold takes ~100 ms. */
   private static final Duration FOLD = Duration.ofSeconds(60);
-  private static final String EVENTS = "flowreel.events";
-  private static final String BATCHES = "flowreel.batches";
-  private static final List<Stage> PIPELINE =
-      List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE, Stage.PUBLISH);
+  private static final String EVENTS = Topics.EVENTS.name();
+  private static final String BATCHES = Topics.BATCHES.name();
 
   @Inject
   @ConfigProperty(name = "flowreel.kafka.bootstrap-servers")
@@ -108,7 +113,7 @@ class TrackerServiceTest {
       }
     });
     inTransaction(send -> {
-      for (Stage stage : PIPELINE) {
+      for (Stage stage : Stages.PIPELINE) {
         send.accept(event(base(done, batchId, stage, StageEventType.STARTED)));
         StageEvent.Builder succeeded = base(done, batchId, stage, StageEventType.SUCCEEDED).setDurationMillis(20L)
             .setRewrittenPrompt("A red ball. Static camera.");
@@ -202,6 +207,40 @@ class TrackerServiceTest {
   }
 
   /** Job ids as the gateway names them: the batch id and the job's index in the batch. */
+  @Test
+  void unreadableRecordsAreDeadLetteredAndSkippedAndStatusGoesOn() {
+    String batchId = newBatchId();
+    String job = jobId(batchId, 0);
+    inTransaction(send -> {
+      send.accept(new ProducerRecord<>(EVENTS, job, new byte[18]));
+      send.accept(new ProducerRecord<>(BATCHES, batchId, new byte[] {1, 2, 3}));
+      send.accept(event(queued(job, batchId, "a red ball")));
+      send.accept(event(base(job, batchId, Stage.REWRITE, StageEventType.STARTED)));
+    });
+
+    await("job " + job + " folded past the unreadable record").atMost(FOLD).untilAsserted(() ->
+        given().get("/tracker/jobs/{id}", job).then().statusCode(200).body("state", equalTo("RUNNING")));
+    await("both dead-lettered").atMost(FOLD).until(() -> deadLetteredKeys().containsAll(List.of(job, batchId)));
+  }
+
+  /** The keys of every record on flowreel.dlq.unreadable so far. */
+  private List<String> deadLetteredKeys() {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), new StringDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.UNREADABLE.name()).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<String> keys = new ArrayList<>();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> keys.add(r.key()));
+      }
+      return keys;
+    }
+  }
+
   private static String jobId(String batchId, int index) {
     return String.format("%s-%06d", batchId, index);
   }
