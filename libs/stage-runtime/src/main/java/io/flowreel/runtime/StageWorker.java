@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -48,6 +49,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * decision; this class only carries it out.
  */
 public final class StageWorker implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(StageWorker.class.getName());
+  private static final Duration BACKOFF_AFTER_BROKER_FAILURE = Duration.ofSeconds(1);
 
   private final StageHandler handler;
   private final Stage stage;
@@ -137,11 +141,21 @@ public final class StageWorker implements AutoCloseable {
     try {
       consumer.subscribe(List.of(Topics.tasks(stage).name()));
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          process(record);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            process(record);
+          }
+        } catch (WakeupException e) {
+          throw e;
+        } catch (KafkaException e) {
+          // A broker that does not answer (a commit timing out, say) must not end the worker for good:
+          // an unacknowledged task comes back when its lock expires, and its effects are idempotent.
+          LOG.log(System.Logger.Level.WARNING, Stages.id(stage) + " worker " + config.workerId()
+              + " lost the broker, polling again: " + e);
+          Thread.sleep(BACKOFF_AFTER_BROKER_FAILURE.toMillis());
         }
       }
-    } catch (WakeupException e) {
+    } catch (WakeupException | InterruptedException e) {
       // closing
     } finally {
       consumer.close(Duration.ofSeconds(5));

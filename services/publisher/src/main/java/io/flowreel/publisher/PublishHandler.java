@@ -1,6 +1,5 @@
 package io.flowreel.publisher;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowreel.artifacts.ClipFrames;
@@ -29,7 +28,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.regex.Pattern;
 
@@ -55,13 +53,18 @@ public final class PublishHandler implements StageHandler {
     return Stage.PUBLISH;
   }
 
-  /** Where a job's clip is published: {@code outputs/<batchId>/<jobId>} plus the extension. */
-  public static String outputKey(JobSpec spec, String extension) {
+  /**
+   * Where an attempt of a job publishes its clip: {@code outputs/<batchId>/<jobId>.attempt-<n>} plus
+   * the extension. Each attempt has its own files, so a stale attempt that publishes late (a worker
+   * that hung, then woke) can never replace a newer attempt's clip; the tracker lists the outputs of
+   * the job's current attempt only.
+   */
+  public static String outputKey(JobSpec spec, int attempt, String extension) {
     if (!KEY_PART.matcher(spec.getBatchId()).matches()) {
       throw new IllegalArgumentException("batch id '" + spec.getBatchId() + "' cannot be part of an object key: use "
           + "1-128 letters, digits, '.', '_' or '-'");
     }
-    return "outputs/" + spec.getBatchId() + "/" + spec.getJobId() + "." + extension;
+    return "outputs/" + spec.getBatchId() + "/" + spec.getJobId() + ".attempt-" + attempt + "." + extension;
   }
 
   @Override
@@ -69,10 +72,9 @@ public final class PublishHandler implements StageHandler {
     long start = System.nanoTime();
     JobSpec spec = task.getSpec();
     RenderPlan job = RenderPlan.of(spec.getJobId(), JobSpecMapper.settings(spec), pack);
-    String manifestKey = outputKey(spec, "json");
-    Optional<Integer> published = publishedAttempt(ctx, manifestKey);
-    if (published.isPresent() && published.get() >= task.getAttempt()) {
-      return Result.finishedEarlier(); // never overwrite a newer attempt, never complete one twice
+    String manifestKey = outputKey(spec, task.getAttempt(), "json");
+    if (ctx.store().exists(ctx.outputBucket(), manifestKey)) {
+      return Result.finishedEarlier(); // the manifest goes last: this attempt is published whole; never twice
     }
     FloatTensor frames = ClipFrames.read(ctx, task);
     SizeRules.Geometry g = job.geometry();
@@ -90,9 +92,9 @@ public final class PublishHandler implements StageHandler {
         throw new CancellationException("publish of job " + spec.getJobId() + " stopped before upload");
       }
       String bucket = ctx.outputBucket();
-      Artifact videoArtifact = ctx.store().put(bucket, outputKey(spec, "mp4"), Files.readAllBytes(video),
+      Artifact videoArtifact = ctx.store().put(bucket, outputKey(spec, task.getAttempt(), "mp4"), Files.readAllBytes(video),
           Artifact.Format.MP4, STAGE, "video", List.of());
-      Artifact posterArtifact = ctx.store().put(bucket, outputKey(spec, "png"), Files.readAllBytes(poster),
+      Artifact posterArtifact = ctx.store().put(bucket, outputKey(spec, task.getAttempt(), "png"), Files.readAllBytes(poster),
           Artifact.Format.PNG, STAGE, "poster", List.of());
       Map<String, Long> millis = new LinkedHashMap<>(task.getStageMillis());
       millis.put(STAGE, (System.nanoTime() - start) / 1_000_000);
@@ -131,22 +133,6 @@ public final class PublishHandler implements StageHandler {
         millis, outputs).published(spec.getBatchId(), spec.getTenant(), task.getAttempt());
   }
 
-  /**
-   * The attempt that published the manifest already there, if any. A manifest without a readable
-   * attempt (not ours, damaged) fences nothing: publishing again replaces it.
-   */
-  private static Optional<Integer> publishedAttempt(StageContext ctx, String manifestKey) throws IOException {
-    Optional<byte[]> bytes = ctx.store().find(ctx.outputBucket(), manifestKey);
-    if (bytes.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      JsonNode attempt = JSON.readTree(bytes.get()).get("attempt");
-      return attempt != null && attempt.isInt() ? Optional.of(attempt.intValue()) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
 
   /** Best effort: a left-over temp file must not fail a clip that is already uploaded. */
   private static void deleteTree(Path dir) {

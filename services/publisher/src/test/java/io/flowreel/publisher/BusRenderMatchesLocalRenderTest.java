@@ -112,7 +112,7 @@ class BusRenderMatchesLocalRenderTest {
     RenderTask done = runAll(task(spec, 1));
 
     assertThat(done.getArtifacts()).extracting(ArtifactRef::getName).endsWith("video", "poster", "manifest");
-    Path busVideo = Files.write(out.resolve("bus.mp4"), FIXTURE.output("outputs/batch-1/" + jobId + ".mp4"));
+    Path busVideo = Files.write(out.resolve("bus.mp4"), FIXTURE.output("outputs/batch-1/" + jobId + ".attempt-1.mp4"));
     new LocalRenderer(PACK, ENGINE).render(RenderPlan.of(jobId, JobSpecMapper.settings(spec), PACK),
         out.resolve("local"), LocalRenderer.Progress.NONE, () -> false);
     List<RgbFrame> bus = Mp4Reader.readAll(busVideo);
@@ -121,10 +121,10 @@ class BusRenderMatchesLocalRenderTest {
     assertThat(bus.get(0).width()).isEqualTo(width);
     assertThat(bus.get(0).height()).isEqualTo(height);
     assertThat(bus).isEqualTo(local);
-    assertThat(FIXTURE.output("outputs/batch-1/" + jobId + ".png"))
+    assertThat(FIXTURE.output("outputs/batch-1/" + jobId + ".attempt-1.png"))
         .isEqualTo(Files.readAllBytes(out.resolve("local").resolve(jobId + ".png")));
 
-    JsonNode manifest = new ObjectMapper().readTree(FIXTURE.output("outputs/batch-1/" + jobId + ".json"));
+    JsonNode manifest = new ObjectMapper().readTree(FIXTURE.output("outputs/batch-1/" + jobId + ".attempt-1.json"));
     JsonNode localManifest = new ObjectMapper().readTree(out.resolve("local").resolve(jobId + ".json").toFile());
     for (String field : List.of("jobId", "prompt", "rewrittenPrompt", "seed", "width", "height", "frames", "fps",
         "steps", "guidance", "shift", "upsampled", "pack", "engine", "engines")) {
@@ -136,8 +136,8 @@ class BusRenderMatchesLocalRenderTest {
             : List.of("encode", "denoise", "decode"));
     assertThat(manifest.get("attempt").asInt()).isEqualTo(1);
     assertThat(manifest.get("batchId").asText()).isEqualTo("batch-1");
-    assertThat(manifest.at("/outputs/video").asText()).isEqualTo("outputs/batch-1/" + jobId + ".mp4");
-    assertThat(manifest.at("/outputs/poster").asText()).isEqualTo("outputs/batch-1/" + jobId + ".png");
+    assertThat(manifest.at("/outputs/video").asText()).isEqualTo("outputs/batch-1/" + jobId + ".attempt-1.mp4");
+    assertThat(manifest.at("/outputs/poster").asText()).isEqualTo("outputs/batch-1/" + jobId + ".attempt-1.png");
     assertThat(manifest.get("stageMillis").fieldNames()).toIterable()
         .containsExactlyElementsOf(upsample
             ? List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")

@@ -21,11 +21,18 @@ import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -74,8 +81,8 @@ class PublishHandlerTest {
     Result first = PUBLISH.handle(ready, FIXTURE.context());
     assertThat(first.artifacts()).extracting(Artifact::name).containsExactly("video", "poster", "manifest");
     List<String> keys = first.artifacts().stream().map(Artifact::key).toList();
-    assertThat(keys).containsExactly("outputs/batch-1/twice.mp4", "outputs/batch-1/twice.png",
-        "outputs/batch-1/twice.json");
+    assertThat(keys).containsExactly("outputs/batch-1/twice.attempt-1.mp4", "outputs/batch-1/twice.attempt-1.png",
+        "outputs/batch-1/twice.attempt-1.json");
     List<byte[]> before = new ArrayList<>();
     for (String key : keys) {
       before.add(FIXTURE.output(key));
@@ -88,13 +95,44 @@ class PublishHandlerTest {
       assertThat(FIXTURE.output(keys.get(i))).as(keys.get(i)).isEqualTo(before.get(i));
     }
 
-    // A newer attempt replaces the clip; a late delivery of the older one then changes nothing.
+    // A newer attempt publishes its own files; a late delivery of the older one then changes nothing.
     Result newer = PUBLISH.handle(RenderTask.newBuilder(ready).setAttempt(2).build(), FIXTURE.context());
     assertThat(newer.alreadyDone()).isFalse();
-    byte[] newerManifest = FIXTURE.output("outputs/batch-1/twice.json");
+    byte[] newerManifest = FIXTURE.output("outputs/batch-1/twice.attempt-2.json");
     assertThat(JSON.readTree(newerManifest).get("attempt").asInt()).isEqualTo(2);
     assertThat(PUBLISH.handle(ready, FIXTURE.context()).alreadyDone()).isTrue();
-    assertThat(FIXTURE.output("outputs/batch-1/twice.json")).isEqualTo(newerManifest);
+    assertThat(FIXTURE.output("outputs/batch-1/twice.attempt-2.json")).isEqualTo(newerManifest);
+  }
+
+  @Test
+  void twoPublishersRacingNeverMixAttempts() throws Exception {
+    // A stale attempt 1 and the current attempt 2 of one job publish at the same moment, as a worker
+    // that hung and woke up would next to the retry that replaced it.
+    RenderTask stale = ready("race");
+    RenderTask current = RenderTask.newBuilder(stale).setAttempt(2).build();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      Future<Result> late = two.submit(() -> {
+        start.await();
+        return new PublishHandler(PACK).handle(stale, FIXTURE.context());
+      });
+      Future<Result> winner = two.submit(() -> {
+        start.await();
+        return new PublishHandler(PACK).handle(current, FIXTURE.context());
+      });
+      start.countDown();
+      for (Artifact artifact : winner.get(60, TimeUnit.SECONDS).artifacts()) {
+        assertThat(artifact.key()).contains(".attempt-2.");
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(FIXTURE.output(artifact.key()))))
+            .as(artifact.key()).isEqualTo(artifact.sha256());
+      }
+      assertThat(late.get(60, TimeUnit.SECONDS).artifacts()).allSatisfy(a -> assertThat(a.key()).contains(".attempt-1."));
+    } finally {
+      two.shutdownNow();
+    }
+    assertThat(JSON.readTree(FIXTURE.output("outputs/batch-1/race.attempt-2.json")).get("attempt").asInt())
+        .isEqualTo(2);
   }
 
   @Test
@@ -102,14 +140,14 @@ class PublishHandlerTest {
     RenderTask ready = ready("stopped-publish");
     assertThatThrownBy(() -> PUBLISH.handle(ready, FIXTURE.context(step -> true)))
         .isInstanceOf(CancellationException.class);
-    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/stopped-publish.mp4")).isEmpty();
+    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/stopped-publish.attempt-1.mp4")).isEmpty();
   }
 
   @Test
   void theManifestKeepsItsPublishedLayout() throws Exception {
     RenderTask ready = ready("layout");
     PUBLISH.handle(ready, FIXTURE.context());
-    JsonNode manifest = JSON.readTree(FIXTURE.output("outputs/batch-1/layout.json"));
+    JsonNode manifest = JSON.readTree(FIXTURE.output("outputs/batch-1/layout.attempt-1.json"));
 
     assertThat(manifest.fieldNames()).toIterable().containsExactly("jobId", "batchId", "tenant", "attempt", "prompt",
         "rewrittenPrompt", "negativePrompt", "seed", "width", "height", "frames", "fps", "steps", "guidance", "shift",
@@ -141,9 +179,9 @@ class PublishHandlerTest {
     assertThat(manifest.get("stageMillis").fieldNames()).toIterable()
         .containsExactly("rewrite", "encode", "denoise", "decode", "upsample", "publish");
     assertThat(manifest.at("/outputs/bucket").asText()).isEqualTo(FakeStageContext.OUTPUT);
-    assertThat(manifest.at("/outputs/video").asText()).isEqualTo("outputs/batch-1/layout.mp4");
-    assertThat(manifest.at("/outputs/poster").asText()).isEqualTo("outputs/batch-1/layout.png");
-    assertThat(manifest.at("/outputs/manifest").asText()).isEqualTo("outputs/batch-1/layout.json");
+    assertThat(manifest.at("/outputs/video").asText()).isEqualTo("outputs/batch-1/layout.attempt-1.mp4");
+    assertThat(manifest.at("/outputs/poster").asText()).isEqualTo("outputs/batch-1/layout.attempt-1.png");
+    assertThat(manifest.at("/outputs/manifest").asText()).isEqualTo("outputs/batch-1/layout.attempt-1.json");
   }
 
   @Test
@@ -152,13 +190,13 @@ class PublishHandlerTest {
     assertThatThrownBy(() -> PUBLISH.handle(ready, FIXTURE.context()))
         .isInstanceOf(CorruptArtifactException.class)
         .hasMessageContaining("[5, 3, 32, 32]").hasMessageContaining("the spec asks for [5, 3, 64, 64]");
-    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/wrong-size.json")).isEmpty();
+    assertThat(FIXTURE.store().find(FakeStageContext.OUTPUT, "outputs/batch-1/wrong-size.attempt-1.json")).isEmpty();
   }
 
   @Test
   void aBatchIdThatCannotBePartOfAKeyIsBadInput() {
     JobSpec spec = JobSpec.newBuilder(spec("job")).setBatchId("../other").build();
-    assertThatThrownBy(() -> PublishHandler.outputKey(spec, "mp4")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> PublishHandler.outputKey(spec, 1, "mp4")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("batch id '../other' cannot be part of an object key");
   }
 
