@@ -1,6 +1,7 @@
 package io.flowreel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flowreel.contract.Ids;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -16,7 +17,7 @@ final class CancelCommand extends GatewayCommand {
 
   @Override
   int run(GatewayClient gateway, PrintWriter out) throws Exception {
-    if (id.matches(BATCH_ID)) {
+    if (Ids.GENERATED_BATCH_ID.matcher(id).matches()) {
       JsonNode batch = gateway.cancelBatch(id);
       out.printf("batch %s: cancelling its %d unfinished jobs%n", id,
           batch.path("total").asInt() - batch.path("done").asInt());

@@ -83,6 +83,10 @@ final class GatewayClient {
     return send(request("/v1/batches/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
+  JsonNode retryBatch(String id) throws GatewayException {
+    return send(request("/v1/batches/" + id + "/retry").POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
   JsonNode retry(String id, String from) throws GatewayException {
     String query = from == null ? "" : "?from=" + URLEncoder.encode(from, StandardCharsets.UTF_8);
     return send(request("/v1/jobs/" + id + "/retry" + query).POST(HttpRequest.BodyPublishers.noBody()).build());

@@ -12,7 +12,6 @@ import picocli.CommandLine.Spec;
  */
 abstract class GatewayCommand implements Callable<Integer> {
 
-  static final String BATCH_ID = "b-[0-9a-f]{24}";
 
   @Spec CommandSpec command;
 

@@ -2,6 +2,7 @@ package io.flowreel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.contract.Ids;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ final class StatusCommand extends GatewayCommand {
   @Override
   int run(GatewayClient gateway, PrintWriter out) throws Exception {
     String target = id != null ? id : lastBatch();
-    if (target.matches(BATCH_ID)) {
+    if (Ids.GENERATED_BATCH_ID.matcher(target).matches()) {
       JsonNode batch = gateway.batch(target);
       JsonNode jobs = gateway.batchJobs(target, 0, 1000);
       if (json) {

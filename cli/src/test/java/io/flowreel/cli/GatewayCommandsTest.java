@@ -145,6 +145,10 @@ class GatewayCommandsTest {
     err.getBuffer().setLength(0);
     assertThat(run("cancel", job)).isEqualTo(2);
     assertThat(err.toString()).contains("already finished");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("retry", batchId)).isEqualTo(2);
+    assertThat(err.toString()).contains("no failed job to retry");
   }
 
   @Test

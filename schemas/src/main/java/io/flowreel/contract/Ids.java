@@ -16,6 +16,8 @@ public final class Ids {
   /** Generated batch ids: this prefix and 24 hex digits. */
   public static final String BATCH_PREFIX = "b-";
   public static final int BATCH_HEX_DIGITS = 24;
+  /** A batch id the gateway made, as opposed to a job id (which adds {@code -NNNNNN}). */
+  public static final Pattern GENERATED_BATCH_ID = Pattern.compile(BATCH_PREFIX + "[0-9a-f]{" + BATCH_HEX_DIGITS + "}");
 
   private Ids() {}
 

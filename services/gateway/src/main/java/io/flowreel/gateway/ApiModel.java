@@ -105,6 +105,9 @@ public final class ApiModel {
   /** The answer to a submission: the batch and the ids of its jobs, in the order they were submitted. */
   public record Submitted(Batch batch, List<String> jobIds) {}
 
+  /** The answer to a batch retry: the batch and the jobs that run again, each as a new attempt. */
+  public record Retried(Batch batch, List<String> jobIds) {}
+
   /** One page of a batch's jobs; {@code next} is the next page's path, or null on the last page. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record JobPage(String batchId, int from, int limit, long total, List<Job> jobs, String next) {}

@@ -1,14 +1,16 @@
 package io.flowreel.gateway;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.pack.ShapeBuckets;
-import io.flowreel.contract.Stages;
 import io.flowreel.submission.AcceptedBatch;
 import io.flowreel.submission.BatchIds;
 import io.flowreel.submission.BatchRequest;
 import io.flowreel.submission.BatchResolver;
 import io.flowreel.submission.PackCatalog;
+import io.flowreel.tracker.JobState;
+import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
@@ -27,6 +29,7 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.net.URI;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -159,6 +162,29 @@ public class BatchesResource {
     ApiModel.Batch batch = views.batch(id);
     dispatcher.cancelBatch(id, "batch cancelled through the API");
     return Response.accepted(batch).build();
+  }
+
+  @POST
+  @Path("/{id}/retry")
+  @Operation(summary = "Re-run every failed job of a batch from the stage that failed",
+      description = "Each failed job runs again as a new attempt from its failed stage, reusing what earlier "
+          + "stages stored, all in one transaction. Succeeded, cancelled and unfinished jobs are left as they are.")
+  public Response retry(@PathParam("id") String id) {
+    ApiModel.Batch batch = views.batch(id);
+    List<RenderTask> retries = new ArrayList<>();
+    for (int from = 0; from < batch.total(); from += MAX_PAGE) {
+      for (JobStatus job : tracker.batchJobs(id, from, MAX_PAGE)) {
+        if (job.state() == JobState.FAILED) {
+          retries.add(RetryPlan.of(job, null));
+        }
+      }
+    }
+    if (retries.isEmpty()) {
+      throw ApiException.conflict("batch " + id + " has no failed job to retry");
+    }
+    dispatcher.retryAll(retries);
+    return Response.accepted(new ApiModel.Retried(batch,
+        retries.stream().map(t -> t.getSpec().getJobId()).toList())).build();
   }
 
   @GET

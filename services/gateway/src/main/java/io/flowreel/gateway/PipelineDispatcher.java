@@ -79,11 +79,18 @@ public class PipelineDispatcher {
    * then drop any task of an older attempt, and a CANCEL of the job or its batch no longer applies.
    */
   public synchronized void retry(RenderTask task) {
+    retryAll(List.of(task));
+  }
+
+  /** Re-runs several jobs, each as {@link #retry} does, in one transaction: all of them or none. */
+  public synchronized void retryAll(List<RenderTask> tasks) {
     inTransaction(() -> {
-      String jobId = task.getSpec().getJobId();
-      sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.RESUME, "retry from "
-          + Stages.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
-      sendTask(task);
+      for (RenderTask task : tasks) {
+        String jobId = task.getSpec().getJobId();
+        sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.RESUME, "retry from "
+            + Stages.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
+        sendTask(task);
+      }
     });
   }
 

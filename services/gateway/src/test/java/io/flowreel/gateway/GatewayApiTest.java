@@ -14,6 +14,8 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.flowreel.gateway.FakeTracker.Reply;
 import io.flowreel.messages.BatchSubmission;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
@@ -156,6 +158,37 @@ class GatewayApiTest {
     String batchId = answer.getString("batch.id");
     assertThat(answer.getList("jobIds", String.class)).containsExactly(batchId + "-000000");
     assertThat(readCommitted(BATCHES, batchId)).hasSize(1);
+  }
+
+  @Test
+  void retryingABatchRerunsEachFailedJobFromItsFailedStageInOneTransaction() {
+    String batch = "b-" + "7".repeat(24);
+    String failed = batch + "-000000";
+    String succeeded = batch + "-000001";
+    tracker.answer("/tracker/batches/" + batch, Reply.json(batchView(batch, "ab".repeat(32), null)
+        .replace("\"total\": 3", "\"total\": 2")));
+    tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json(
+        "[" + FAILED_AT_REWRITE.formatted(failed, batch) + ", " + SUCCEEDED_JOB.replace(JOB_ID, succeeded)
+            .replace(BATCH_ID, batch) + "]"));
+
+    given().post("/v1/batches/{id}/retry", batch).then()
+        .statusCode(202)
+        .body("batch.id", equalTo(batch))
+        .body("jobIds", contains(failed));
+
+    RenderTask retry = single(readCommitted("flowreel.tasks.rewrite", failed), MessageSerdes.renderTask()::deserialize);
+    assertThat(retry.getAttempt()).isEqualTo(2);
+    assertThat(retry.getRoutingSlip()).first().isEqualTo(Stage.REWRITE);
+    ControlCommand resume = single(readCommitted("flowreel.control", failed),
+        MessageSerdes.controlCommand()::deserialize);
+    assertThat(resume.getAction()).isEqualTo(ControlAction.RESUME);
+    assertThat(resume.getAttempt()).isEqualTo(2);
+    assertThat(readCommitted("flowreel.control", succeeded)).isEmpty();
+
+    // Nothing failed any more (as the tracker would say once the retries run): nothing to retry.
+    tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json("[]"));
+    given().post("/v1/batches/{id}/retry", batch).then().statusCode(409)
+        .body("reason", containsString("no failed job"));
   }
 
   @Test
@@ -379,6 +412,22 @@ class GatewayApiTest {
        "submittedMillis": 1795977156003, "lastEventMillis": 1795977164407,
        "applied": ["PUBLISH/1/STARTED", "PUBLISH/1/SUCCEEDED", "REWRITE/1/STARTED", "REWRITE/1/SUCCEEDED"]}
       """.formatted(JOB_ID, BATCH_ID, "4c".repeat(32));
+
+  /** {@code /tracker/jobs/{id}} of a job that failed at its first stage. */
+  private static final String FAILED_AT_REWRITE = """
+      {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
+       "spec": {"prompt": "a red ball", "negativePrompt": null, "seed": 1, "width": 64, "height": 64,
+                "frames": 5, "fps": 8, "steps": 4, "guidance": null, "shift": null, "pack": "tiny", "priority": 0,
+                "rewrite": true, "upsample": true},
+       "state": "FAILED", "currentStage": "REWRITE", "attempt": 1,
+       "stages": {
+         "REWRITE": {"attempt": 1, "state": "FAILED", "startedMillis": 1795977156324,
+                     "finishedMillis": 1795977156354, "durationMillis": null, "step": null, "totalSteps": null,
+                     "progress": 0.0, "retries": 0, "error": "boom", "artifacts": []}},
+       "progress": 0.0, "error": "boom", "outputs": [],
+       "submittedMillis": 1795977156003, "lastEventMillis": 1795977156354,
+       "applied": ["REWRITE/1/STARTED", "REWRITE/1/FAILED"]}
+      """;
 
   private static <T> T single(List<ConsumerRecord<String, byte[]>> records,
       BiFunction<String, byte[], T> decode) {
