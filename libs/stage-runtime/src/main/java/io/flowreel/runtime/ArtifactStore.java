@@ -90,6 +90,16 @@ public final class ArtifactStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A reference to what is already stored under {@code key} (its bytes read back to hash them), or
+   * empty if nothing is: how a redelivered task reports objects an earlier delivery wrote.
+   */
+  public Optional<Artifact> stored(String bucket, String key, Artifact.Format format, String stage, String name)
+      throws IOException {
+    return find(bucket, key).map(bytes -> new Artifact(stage, name, bucket, key, sha256(bytes), bytes.length, format,
+        List.of()));
+  }
+
   public boolean exists(String bucket, String key) throws IOException {
     try {
       call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()));

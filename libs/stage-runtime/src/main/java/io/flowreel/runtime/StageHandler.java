@@ -25,22 +25,14 @@ public interface StageHandler {
     return Optional.empty();
   }
 
-  /**
-   * Artifacts to append to the task, and the rewritten prompt when this stage produced one.
-   * {@code alreadyDone} says a redelivered task found its work finished by an earlier delivery
-   * (for example a clip already published): the task is acknowledged without a second completion.
-   */
-  record Result(List<Artifact> artifacts, String rewrittenPrompt, boolean alreadyDone) {
+  /** Artifacts to append to the task, and the rewritten prompt when this stage produced one. */
+  record Result(List<Artifact> artifacts, String rewrittenPrompt) {
     public Result {
       artifacts = List.copyOf(artifacts);
     }
 
     public static Result of(Artifact... artifacts) {
-      return new Result(List.of(artifacts), null, false);
-    }
-
-    public static Result finishedEarlier() {
-      return new Result(List.of(), null, true);
+      return new Result(List.of(artifacts), null);
     }
   }
 }

@@ -233,7 +233,7 @@ public final class StageWorker implements AutoCloseable {
       try {
         StageHandler.Result result = handler.handle(task, context);
         TaskOutcomes.AfterSuccess after =
-            TaskOutcomes.afterSuccess(task.getAttempt(), control.currentAttempt(jobId), result.alreadyDone());
+            TaskOutcomes.afterSuccess(task.getAttempt(), control.currentAttempt(jobId));
         if (after instanceof TaskOutcomes.Forward) {
           forward(task, result, System.currentTimeMillis() - start);
         }

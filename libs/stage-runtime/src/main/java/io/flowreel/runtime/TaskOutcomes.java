@@ -40,7 +40,6 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
  * <p>{@link #afterSuccess} runs when the handler returned:
  * <ol>
  *   <li>The attempt was superseded while running: {@link Superseded}, its results go nowhere.
- *   <li>The handler found its work done by an earlier delivery: {@link AlreadyDone}.
  *   <li>Otherwise {@link Forward}: the next task and a SUCCEEDED event.
  * </ol>
  */
@@ -95,10 +94,6 @@ public final class TaskOutcomes {
 
   /** A RETRYING event with {@code error}, then {@code backoff}, then the next try on the same delivery. */
   public record Retry(Duration backoff, String error) implements AfterFailure {
-  }
-
-  /** The results are acknowledged without a second completion. */
-  public record AlreadyDone() implements AfterSuccess {
   }
 
   /** The next task (routing slip popped, artifacts appended) and a SUCCEEDED event. */
@@ -161,13 +156,9 @@ public final class TaskOutcomes {
    * What to do with the handler's result.
    *
    * @param currentAttempt the job's newest attempt, read after the handler returned
-   * @param alreadyDone {@link StageHandler.Result#alreadyDone()}
    */
-  public static AfterSuccess afterSuccess(int taskAttempt, int currentAttempt, boolean alreadyDone) {
-    if (taskAttempt < currentAttempt) {
-      return new Superseded();
-    }
-    return alreadyDone ? new AlreadyDone() : new Forward();
+  public static AfterSuccess afterSuccess(int taskAttempt, int currentAttempt) {
+    return taskAttempt < currentAttempt ? new Superseded() : new Forward();
   }
 
   /**

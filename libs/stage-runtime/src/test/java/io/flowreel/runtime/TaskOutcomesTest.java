@@ -8,7 +8,6 @@ import static io.flowreel.messages.StageEventType.FAILED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowreel.messages.Stage;
-import io.flowreel.runtime.TaskOutcomes.AlreadyDone;
 import io.flowreel.runtime.TaskOutcomes.Before;
 import io.flowreel.runtime.TaskOutcomes.Cancelled;
 import io.flowreel.runtime.TaskOutcomes.Forward;
@@ -191,18 +190,12 @@ class TaskOutcomesTest {
 
   @Test
   void aResultOfTheCurrentAttemptIsForwarded() {
-    assertThat(TaskOutcomes.afterSuccess(1, 1, false)).isEqualTo(new Forward());
-  }
-
-  @Test
-  void workFinishedByAnEarlierDeliveryIsNotForwardedAgain() {
-    assertThat(TaskOutcomes.afterSuccess(1, 1, true)).isEqualTo(new AlreadyDone());
+    assertThat(TaskOutcomes.afterSuccess(1, 1)).isEqualTo(new Forward());
   }
 
   @Test
   void aResultOfAnAttemptSupersededWhileRunningGoesNowhere() {
-    assertThat(TaskOutcomes.afterSuccess(1, 2, false)).isEqualTo(new Superseded());
-    assertThat(TaskOutcomes.afterSuccess(1, 2, true)).isEqualTo(new Superseded());
+    assertThat(TaskOutcomes.afterSuccess(1, 2)).isEqualTo(new Superseded());
   }
 
   // acknowledgement
@@ -210,7 +203,7 @@ class TaskOutcomesTest {
   @Test
   void everyOutcomeThatEndsATaskAcceptsIt() {
     List<Settled> settled = List.of(new Superseded(), new Cancelled("c"), new GiveUp("e", "E", 1, FAILED),
-        new AlreadyDone(), new Forward());
+        new Forward());
 
     assertThat(settled).extracting(Settled::ack).containsOnly(AcknowledgeType.ACCEPT);
   }

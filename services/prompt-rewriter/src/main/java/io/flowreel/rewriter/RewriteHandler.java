@@ -31,6 +31,6 @@ public final class RewriteHandler implements StageHandler {
   public Result handle(RenderTask task, StageContext ctx) {
     JobSpec spec = task.getSpec();
     String prompt = spec.getRewrite() ? rewriter.rewrite(spec.getPrompt(), spec.getSeed()) : spec.getPrompt();
-    return new Result(List.of(), prompt, false);
+    return new Result(List.of(), prompt);
   }
 }

@@ -22,7 +22,6 @@ class RewriteHandlerTest {
     Result result = handler.handle(task(spec("rewritten"), 1), ctx);
     assertThat(result.rewrittenPrompt()).startsWith("A red ball bouncing on a blue floor.");
     assertThat(result.artifacts()).isEmpty();
-    assertThat(result.alreadyDone()).isFalse();
   }
 
   @Test

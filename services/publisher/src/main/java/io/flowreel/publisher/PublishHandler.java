@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.regex.Pattern;
 
@@ -73,8 +74,9 @@ public final class PublishHandler implements StageHandler {
     JobSpec spec = task.getSpec();
     RenderPlan job = RenderPlan.of(spec.getJobId(), JobSpecMapper.settings(spec), pack);
     String manifestKey = outputKey(spec, task.getAttempt(), "json");
-    if (ctx.store().exists(ctx.outputBucket(), manifestKey)) {
-      return Result.finishedEarlier(); // the manifest goes last: this attempt is published whole; never twice
+    Optional<Result> earlier = publishedEarlier(ctx, spec, task.getAttempt());
+    if (earlier.isPresent()) {
+      return earlier.get();
     }
     FloatTensor frames = ClipFrames.read(ctx, task);
     SizeRules.Geometry g = job.geometry();
@@ -106,6 +108,27 @@ public final class PublishHandler implements StageHandler {
     } finally {
       deleteTree(dir);
     }
+  }
+
+  /**
+   * What an earlier delivery of this attempt published, if it got as far as the manifest (which goes
+   * last, so the clip is whole). That delivery may have died before reporting it: the same files
+   * are reported again, nothing is uploaded, and the tracker ignores a completion it has seen.
+   */
+  private static Optional<Result> publishedEarlier(StageContext ctx, JobSpec spec, int attempt) throws IOException {
+    String bucket = ctx.outputBucket();
+    Optional<Artifact> manifest = ctx.store().stored(bucket, outputKey(spec, attempt, "json"), Artifact.Format.JSON,
+        STAGE, "manifest");
+    if (manifest.isEmpty()) {
+      return Optional.empty();
+    }
+    Artifact video = ctx.store().stored(bucket, outputKey(spec, attempt, "mp4"), Artifact.Format.MP4, STAGE, "video")
+        .orElseThrow(() -> new CorruptArtifactException("the published manifest of job " + spec.getJobId()
+            + " has no video beside it"));
+    Artifact poster = ctx.store().stored(bucket, outputKey(spec, attempt, "png"), Artifact.Format.PNG, STAGE,
+        "poster").orElseThrow(() -> new CorruptArtifactException("the published manifest of job "
+            + spec.getJobId() + " has no poster beside it"));
+    return Optional.of(Result.of(video, poster, manifest.get()));
   }
 
   /** Writes the MP4 and returns the poster frame: the middle one, as LocalRenderer picks it. */
