@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = {"Render text-to-video clips with Flowreel.",
         "render: one command, everything started for the run. up: keep the farm running; then submit, status, "
             + "cancel and retry talk to its gateway."},
-    subcommands = {RenderCommand.class, UpCommand.class, SubmitCommand.class, StatusCommand.class,
+    subcommands = {RenderCommand.class, UpCommand.class, DownCommand.class, SubmitCommand.class, StatusCommand.class,
         CancelCommand.class, RetryCommand.class})
 public final class FlowreelCli {
 

@@ -1,13 +1,15 @@
 package io.flowreel.cli;
 
-import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.pack.ModelPack;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Spec;
 /** {@code flowreel up}: the whole farm on this machine, kept running until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {"Start a Kafka broker, an S3 server and every service (six stages, tracker, gateway) on this "
-        + "machine and keep them running; prints the gateway's address. Ctrl-C stops everything and deletes its data.",
+        + "machine and keep them running; prints the gateway's address. A service that exits is restarted. "
+        + "The broker's log, the S3 data, the tracker's state and the logs stay in the data folder: Ctrl-C or "
+        + "'flowreel down' stops everything and keeps them, and the next 'up' resumes the queue where it was.",
         "Other commands (submit, status, cancel, retry) find the gateway through .flowreel/gateway."})
 final class UpCommand implements Callable<Integer> {
 
@@ -30,6 +34,10 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--pack", paramLabel = "DIR", description = "Model pack folder (default: the checkout's tiny pack, models/tiny).")
   Path pack;
 
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Data folder: broker log, S3 objects, tracker state, logs (default: .flowreel/up).")
+  Path data;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = command.commandLine().getErr();
@@ -40,8 +48,14 @@ final class UpCommand implements Callable<Integer> {
     }
     String packName = ModelPack.load(pack).name();
     Path state = Files.createDirectories(GatewayOptions.stateDir());
-    Path run = state.resolve("up-" + ProcessHandle.current().pid());
+    Path run = (data != null ? data : defaultData()).toAbsolutePath();
     Path address = state.resolve("gateway");
+    Optional<ProcessHandle> running = running();
+    if (running.isPresent()) {
+      err.printf("flowreel up: already up (pid %d); 'flowreel down' stops it%n", running.get().pid());
+      return 1;
+    }
+    Files.writeString(state.resolve(PID_FILE), ProcessHandle.current().pid() + "\n" + run + "\n");
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
@@ -58,20 +72,49 @@ final class UpCommand implements Callable<Integer> {
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
       stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()));
+      stack.supervise(message -> {
+        err.println("flowreel up: " + message);
+        err.flush();
+      });
       Files.writeString(address, stack.gatewayUrl() + "\n");
       out.printf("Flowreel is up in %.1f s: gateway %s (API /v1, OpenAPI %s/q/openapi)%n",
           (System.nanoTime() - t0) / 1e9, stack.gatewayUrl(), stack.gatewayUrl());
-      out.printf("Kafka %s, S3 %s, logs in %s. Ctrl-C stops everything.%n", stack.bootstrapServers(),
-          stack.s3().endpoint(), run.resolve("logs"));
+      out.printf("Kafka %s, S3 %s, data and logs in %s. Ctrl-C or 'flowreel down' stops everything and keeps "
+          + "the data.%n", stack.bootstrapServers(), stack.s3().endpoint(), run);
       out.flush();
       stop.await();
       err.println("flowreel up: stopping...");
       err.flush();
     } finally {
       Files.deleteIfExists(address);
-      DataDirs.delete(run);
+      Files.deleteIfExists(state.resolve(PID_FILE));
       stopped.countDown();
     }
     return 0;
+  }
+
+  /** Where {@code up} keeps its pid and data folder, for {@code down}: two lines. */
+  static final String PID_FILE = "up.pid";
+
+  static Path defaultData() {
+    return GatewayOptions.stateDir().resolve("up");
+  }
+
+  /** The {@code up} process of this checkout, if one runs. */
+  static Optional<ProcessHandle> running() throws IOException {
+    Path pidFile = GatewayOptions.stateDir().resolve(PID_FILE);
+    if (!Files.isRegularFile(pidFile)) {
+      return Optional.empty();
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    return lines.isEmpty() ? Optional.empty()
+        : ProcessHandle.of(Long.parseLong(lines.get(0).trim())).filter(ProcessHandle::isAlive);
+  }
+
+  /** The data folder the running (or last) {@code up} used, if it said. */
+  static Optional<Path> lastData() throws IOException {
+    Path pidFile = GatewayOptions.stateDir().resolve(PID_FILE);
+    List<String> lines = Files.isRegularFile(pidFile) ? Files.readAllLines(pidFile) : List.of();
+    return lines.size() < 2 ? Optional.empty() : Optional.of(Path.of(lines.get(1).trim()));
   }
 }

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flowreel.media.Mp4Reader;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,12 +26,11 @@ import picocli.CommandLine;
  */
 class GatewayCommandsTest {
 
-  private static final Duration UP_TIMEOUT = Duration.ofMinutes(5);
   private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 3";
 
   @TempDir static Path dir;
 
-  private static Process up;
+  private static UpProcess up;
   private static List<ProcessHandle> stack;
   private static String gateway;
   private final StringWriter out = new StringWriter();
@@ -45,35 +40,9 @@ class GatewayCommandsTest {
   static void startUp() throws Exception {
     // The in-process commands remember their last batch there too, not in the checkout's .flowreel.
     System.setProperty("flowreel.state", dir.resolve("state").toString());
-    Path args = dir.resolve("java.args");
-    Files.writeString(args, "-cp " + System.getProperty("java.class.path") + "\n");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    up = new ProcessBuilder(java, "-Dflowreel.home=" + System.getProperty("flowreel.repo"),
-        "-Dflowreel.state=" + dir.resolve("state"), "@" + args,
-        FlowreelCli.class.getName(), "up", "--port", "0").redirectErrorStream(true).start();
-    BufferedReader lines = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
-    CompletableFuture<String> address = CompletableFuture.supplyAsync(() -> {
-      Pattern ready = Pattern.compile("Flowreel is up in [0-9.]+ s: gateway (\\S+) ");
-      try {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          seen.append(line).append('\n');
-          Matcher m = ready.matcher(line);
-          if (m.find()) {
-            return m.group(1);
-          }
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-      throw new IllegalStateException("flowreel up ended before it was up:\n" + seen);
-    });
-    gateway = address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    stack = up.descendants().toList();
-    // Keep draining its output so that it never blocks on a full pipe.
-    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "up-output");
-    drain.setDaemon(true);
-    drain.start();
+    up = UpProcess.start(dir.resolve("state"));
+    gateway = up.gateway();
+    stack = up.process().descendants().toList();
   }
 
   @AfterAll
@@ -82,14 +51,15 @@ class GatewayCommandsTest {
     if (up == null) {
       return;
     }
-    up.destroy(); // SIGTERM, as Ctrl-C's shutdown does
-    assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("flowreel up stopped").isTrue();
+    up.process().destroy(); // SIGTERM, as Ctrl-C's shutdown does
+    assertThat(up.process().waitFor(90, TimeUnit.SECONDS)).as("flowreel up stopped").isTrue();
     assertThat(stack).as("the broker, the S3 server and eight services").hasSizeGreaterThanOrEqualTo(10);
     await().atMost(Duration.ofSeconds(30)).until(() -> stack.stream().noneMatch(ProcessHandle::isAlive));
     assertThat(dir.resolve("state").resolve("gateway")).doesNotExist();
-    try (var left = Files.list(dir.resolve("state"))) {
-      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("up-"))).isEmpty();
-    }
+    assertThat(dir.resolve("state").resolve(UpCommand.PID_FILE)).doesNotExist();
+    // Stopped, not deleted: the next 'up' resumes from the broker's log, the objects and the tracker's state.
+    assertThat(dir.resolve("state/up/kafka")).isDirectory();
+    assertThat(dir.resolve("state/up/s3")).isDirectory();
   }
 
   private int run(String... args) {
@@ -101,6 +71,17 @@ class GatewayCommandsTest {
     withGateway[args.length] = "--gateway";
     withGateway[args.length + 1] = gateway;
     return cli.execute(withGateway);
+  }
+
+  @Test
+  void aServiceThatDiesIsRestarted() {
+    ProcessHandle decoder = up.process().descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("services/decoder/")).findFirst().orElseThrow();
+    decoder.destroyForcibly();
+    await().atMost(Duration.ofSeconds(60)).until(() -> up.output().contains("restarted decoder-1"));
+    assertThat(up.process().descendants().filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().orElse("").contains("services/decoder/")))
+        .as("a new decoder").isNotEmpty().noneMatch(p -> p.pid() == decoder.pid());
   }
 
   @Test

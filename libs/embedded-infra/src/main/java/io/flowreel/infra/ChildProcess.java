@@ -186,6 +186,10 @@ final class ChildProcess {
     return process.pid();
   }
 
+  int exitCode() {
+    return process.exitValue();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

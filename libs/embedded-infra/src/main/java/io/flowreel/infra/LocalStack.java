@@ -3,12 +3,14 @@ package io.flowreel.infra;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The whole farm on one machine, as operators run it: a Kafka broker and an S3 server (child JVMs
@@ -27,6 +29,9 @@ public final class LocalStack implements AutoCloseable {
   public static final List<String> STAGE_SERVICES =
       List.of("prompt-rewriter", "text-encoder", "denoiser", "decoder", "upsampler", "publisher");
   public static final String TRACKER = "tracker";
+  private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
+  private static final Duration STABLE = Duration.ofMinutes(1);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   public static final String GATEWAY = "gateway";
   /** Every service folder, in the order they are started. */
   public static final List<String> ALL_SERVICES = allServices();
@@ -37,6 +42,8 @@ public final class LocalStack implements AutoCloseable {
   private final S3Server s3;
   private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
   private volatile ServiceProcess gateway;
+  private volatile boolean closing;
+  private Thread supervisor;
 
   private LocalStack(Path home, Path dir, KafkaBroker broker, S3Server s3) {
     this.home = home;
@@ -133,6 +140,65 @@ public final class LocalStack implements AutoCloseable {
     return started;
   }
 
+  /**
+   * From now on, restarts any service that exits (a crash, an out-of-memory kill) with the same
+   * instance id, port and settings. The wait before a restart doubles with each quick exit of the
+   * same instance, from 1 s up to 30 s, and starts over once it has run for a minute; {@code report}
+   * hears of every restart.
+   */
+  public synchronized void supervise(Consumer<String> report) {
+    if (supervisor != null) {
+      return;
+    }
+    supervisor = new Thread(() -> superviseLoop(report), "local-stack-supervisor");
+    supervisor.setDaemon(true);
+    supervisor.start();
+  }
+
+  private void superviseLoop(Consumer<String> report) {
+    Map<String, Restarts> history = new HashMap<>();
+    Map<String, Long> dueAt = new HashMap<>();
+    try {
+      while (!closing) {
+        for (ServiceProcess service : services) {
+          long now = System.nanoTime();
+          if (service.isAlive() || closing) {
+            continue;
+          }
+          String id = service.instanceId();
+          Restarts last = history.get(id);
+          int quick = last != null && now - last.startedAt() < STABLE.toNanos() ? last.count() : 0;
+          long due = dueAt.computeIfAbsent(id, k -> now + backoff(quick).toNanos());
+          if (now < due) {
+            continue;
+          }
+          dueAt.remove(id);
+          ServiceProcess restarted = service.restart();
+          services.set(services.indexOf(service), restarted);
+          if (service == gateway) {
+            gateway = restarted;
+          }
+          history.put(id, new Restarts(quick + 1, System.nanoTime()));
+          report.accept("restarted " + id + " (it exited with code " + service.exitCode() + "; restart "
+              + (quick + 1) + " in a row, after " + backoff(quick).toSeconds() + " s)");
+        }
+        Thread.sleep(SUPERVISE_EVERY.toMillis());
+      }
+    } catch (InterruptedException e) {
+      // closing
+    } catch (RuntimeException e) {
+      report.accept("the supervisor stopped: " + e);
+    }
+  }
+
+  /** Restarts of one instance in a row (each within a minute of the one before) and when the last began. */
+  private record Restarts(int count, long startedAt) {}
+
+  private static Duration backoff(int quickRestarts) {
+    Duration wait = Duration.ofSeconds(1L << Math.min(quickRestarts, 5));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
+
   /** What every service is configured with: where the broker, storage and the model packs are. */
   public Map<String, String> environment() {
     Map<String, String> env = new LinkedHashMap<>();
@@ -180,6 +246,16 @@ public final class LocalStack implements AutoCloseable {
   /** Stops every service (SIGTERM, in parallel), then the servers. Safe on a half-started stack. */
   @Override
   public void close() {
+    closing = true;
+    Thread watching = supervisor;
+    if (watching != null) {
+      watching.interrupt();
+      try {
+        watching.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     List<Thread> stopping = new ArrayList<>();
     for (ServiceProcess service : services) {
       Thread t = new Thread(service::close, "stop-" + service.instanceId());

@@ -31,15 +31,15 @@ public final class ServiceProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
-  private final String service;
-  private final String instanceId;
-  private final int httpPort;
+  /** Everything {@link #start} was given, so that a crashed service starts again exactly as it did. */
+  private record Launch(Path home, String service, String instanceId, int httpPort, Map<String, String> env,
+      Path logDir, List<String> jvmOptions) {}
+
+  private final Launch launch;
   private final ChildProcess process;
 
-  private ServiceProcess(String service, String instanceId, int httpPort, ChildProcess process) {
-    this.service = service;
-    this.instanceId = instanceId;
-    this.httpPort = httpPort;
+  private ServiceProcess(Launch launch, ChildProcess process) {
+    this.launch = launch;
     this.process = process;
   }
 
@@ -61,14 +61,26 @@ public final class ServiceProcess implements AutoCloseable {
           + "'mvn -B -q install -DskipTests -pl services/" + service + " -am'");
     }
     int port = httpPort > 0 ? httpPort : ChildProcess.freePort();
-    Map<String, String> all = new HashMap<>(env);
+    return launch(new Launch(home, service, instanceId, port, Map.copyOf(env), logDir, List.copyOf(jvmOptions)));
+  }
+
+  /** The same service started again: same instance id, port, environment and (appended) log. */
+  public ServiceProcess restart() {
+    return launch(launch);
+  }
+
+  private static ServiceProcess launch(Launch launch) {
+    Path app = jar(launch.home(), launch.service());
+    String instanceId = launch.instanceId();
+    int port = launch.httpPort();
+    Map<String, String> all = new HashMap<>(launch.env());
     all.put("FLOWREEL_WORKER_ID", instanceId);
     all.put("FLOWREEL_HTTP_PORT", Integer.toString(port));
     // quarkus-run.jar's manifest names its own classpath; QuarkusEntryPoint is what "java -jar" runs.
-    ChildProcess process = ChildProcess.start(instanceId, app.getParent().getParent(), service, app.toString(),
-        jvmOptions, "io.quarkus.bootstrap.runner.QuarkusEntryPoint", List.of(), all,
-        logDir.resolve(instanceId + ".log"), false);
-    return new ServiceProcess(service, instanceId, port, process);
+    ChildProcess process = ChildProcess.start(instanceId, app.getParent().getParent(), launch.service(),
+        app.toString(), launch.jvmOptions(), "io.quarkus.bootstrap.runner.QuarkusEntryPoint", List.of(), all,
+        launch.logDir().resolve(instanceId + ".log"), false);
+    return new ServiceProcess(launch, process);
   }
 
   /**
@@ -94,15 +106,20 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + httpPort;
+    return "http://127.0.0.1:" + launch.httpPort();
   }
 
   public String service() {
-    return service;
+    return launch.service();
   }
 
   public String instanceId() {
-    return instanceId;
+    return launch.instanceId();
+  }
+
+  /** The exit code once the process has ended. */
+  public int exitCode() {
+    return process.exitCode();
   }
 
   public long pid() {
@@ -130,6 +147,6 @@ public final class ServiceProcess implements AutoCloseable {
 
   @Override
   public String toString() {
-    return instanceId + " (pid " + pid() + ", " + baseUrl() + ")";
+    return instanceId() + " (pid " + pid() + ", " + baseUrl() + ")";
   }
 }

@@ -1,0 +1,90 @@
+package io.flowreel.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code flowreel up} in its own process, as a person runs it in a terminal: started, and its
+ * gateway's address read from what it prints. Its output keeps being drained (and kept, for
+ * failure messages) so that it never blocks on a full pipe.
+ */
+final class UpProcess {
+
+  static final Duration UP_TIMEOUT = Duration.ofMinutes(5);
+  private static final Pattern READY = Pattern.compile("Flowreel is up in [0-9.]+ s: gateway (\\S+) ");
+
+  private final Process process;
+  private final String gateway;
+  private final List<String> output;
+
+  private UpProcess(Process process, String gateway, List<String> output) {
+    this.process = process;
+    this.gateway = gateway;
+    this.output = output;
+  }
+
+  /** Starts {@code up --port 0} plus {@code args}, remembering its state under {@code state}; returns once it is up. */
+  static UpProcess start(Path state, String... args) throws Exception {
+    Path argFile = state.resolveSibling("java.args");
+    Files.writeString(argFile, "-cp " + System.getProperty("java.class.path") + "\n");
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dflowreel.home=" + System.getProperty("flowreel.repo"), "-Dflowreel.state=" + state, "@" + argFile,
+        FlowreelCli.class.getName(), "up", "--port", "0"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<String> address = new CompletableFuture<>();
+    Thread drain = new Thread(() -> {
+      try {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          output.add(line);
+          Matcher m = READY.matcher(line);
+          if (m.find()) {
+            address.complete(m.group(1));
+          }
+        }
+      } catch (Exception e) {
+        // the process is gone
+      }
+      address.completeExceptionally(new IllegalStateException("flowreel up ended before it was up:\n"
+          + String.join("\n", output)));
+    }, "up-output");
+    drain.setDaemon(true);
+    drain.start();
+    return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output);
+  }
+
+  String gateway() {
+    return gateway;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Everything it printed so far. */
+  String output() {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
+  }
+
+  /** SIGKILL to {@code up} and every process under it at once, as when the machine loses power. */
+  List<ProcessHandle> killTree() {
+    List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+    all.add(process.toHandle());
+    all.forEach(ProcessHandle::destroyForcibly);
+    return all;
+  }
+}
