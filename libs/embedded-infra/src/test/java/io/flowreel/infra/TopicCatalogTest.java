@@ -28,7 +28,7 @@ class TopicCatalogTest {
     assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 4);
     for (String stage : Stages.PIPELINE.stream().map(Stages::id).toList()) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
-          .returns(1, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
+          .returns(1, Topic::partitions).returns(Topic.INFINITE, Topic::retentionMs)
           .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy);
       assertThat(catalog.topic("flowreel.dlq." + stage))
           .returns(1, Topic::partitions).returns(30 * DAY_MS, Topic::retentionMs)
