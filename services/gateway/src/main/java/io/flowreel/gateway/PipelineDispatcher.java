@@ -36,7 +36,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 @Singleton
 public class PipelineDispatcher {
 
-  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long a request waits for the broker before it is answered 503: a client repeats a refused
+   * submission, so failing fast during an outage beats holding its connection.
+   */
+  private static final Duration BROKER_WAIT = Duration.ofSeconds(5);
 
   private final GatewayConfig config;
   private KafkaProducer<String, byte[]> producer;
@@ -46,16 +50,28 @@ public class PipelineDispatcher {
   }
 
   void onStart(@Observes StartupEvent event) {
+    producer = newProducer();
+  }
+
+  private KafkaProducer<String, byte[]> newProducer() {
     String instance = config.gateway().instanceId().orElseGet(PipelineDispatcher::defaultInstanceId);
-    producer = new KafkaProducer<>(Map.of(
+    KafkaProducer<String, byte[]> created = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers(),
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, "flowreel-gateway-" + instance,
         ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(SEND_TIMEOUT.toMillis()),
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(BROKER_WAIT.toMillis()),
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(BROKER_WAIT.toMillis()),
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(2 * BROKER_WAIT.toMillis()),
         // A batch of thousands of tasks goes out in few requests.
         ProducerConfig.LINGER_MS_CONFIG, "5"),
         new StringSerializer(), new ByteArraySerializer());
-    producer.initTransactions();
+    try {
+      created.initTransactions();
+    } catch (RuntimeException e) {
+      created.close(Duration.ZERO);
+      throw e;
+    }
+    return created;
   }
 
   void onStop(@Observes ShutdownEvent event) {
@@ -136,16 +152,24 @@ public class PipelineDispatcher {
     producer.send(new ProducerRecord<>(topic, key, value));
   }
 
+  /**
+   * Runs {@code sends} in one transaction. When it fails (the broker is down, say), the producer is
+   * dropped rather than aborted, which would wait for the broker too: the next request makes a new
+   * one with the same transactional id, and its {@code initTransactions} aborts the open
+   * transaction once the broker answers, so nothing of the failed request is ever committed.
+   */
   private void inTransaction(Runnable sends) {
-    producer.beginTransaction();
     try {
+      if (producer == null) {
+        producer = newProducer();
+      }
+      producer.beginTransaction();
       sends.run();
       producer.commitTransaction(); // flushes; throws if any send failed
-    } catch (KafkaException e) {
-      try {
-        producer.abortTransaction();
-      } catch (KafkaException abortFailed) {
-        e.addSuppressed(abortFailed);
+    } catch (KafkaException | IllegalStateException e) {
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+        producer = null;
       }
       throw new BusUnavailableException("the pipeline did not accept the request: " + e.getMessage(), e);
     }

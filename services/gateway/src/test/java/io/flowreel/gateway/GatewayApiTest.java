@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -189,6 +190,38 @@ class GatewayApiTest {
     tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json("[]"));
     given().post("/v1/batches/{id}/retry", batch).then().statusCode(409)
         .body("reason", containsString("no failed job"));
+  }
+
+  @Test
+  void aSubmissionDuringABrokerOutageIsRefused503FastSubmittingNothingAndTheNextOneGoesThrough()
+      throws Exception {
+    trackerKnowsEveryBatch();
+    String body = "{\"jobs\": [{\"prompt\": \"a red ball\", \"width\": 64, \"height\": 64, \"frames\": 5}]}";
+    int committedBefore = readCommitted(BATCHES, "b-").size();
+    long broker = GatewayTestResources.brokerPid();
+    signal("STOP", broker); // frozen, as behind a network partition: connections stay open and time out
+    long start = System.nanoTime();
+    try {
+      given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+          .statusCode(503)
+          .header("Retry-After", "5")
+          .body("reason", containsString("nothing was submitted"));
+    } finally {
+      signal("CONT", broker);
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+
+    String batchId = given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+        .statusCode(201).extract().jsonPath().getString("batch.id");
+    // The refused request's open transaction was aborted by the next producer: only the new batch is there.
+    List<ConsumerRecord<String, byte[]>> batches = readCommitted(BATCHES, "b-");
+    assertThat(batches).hasSize(committedBefore + 1);
+    assertThat(batches.get(batches.size() - 1).key()).isEqualTo(batchId);
+  }
+
+  private static void signal(String signal, long pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -" + signal).isTrue();
   }
 
   @Test

@@ -21,6 +21,7 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
   /** Where signed download links point: a name no request ever goes to. */
   static final String PUBLIC_S3 = "https://downloads.example.test";
 
+  private static volatile long brokerPid;
   private KafkaBroker broker;
   private FakeTracker tracker;
 
@@ -28,6 +29,7 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
   public Map<String, String> start() {
     Path dir = DataDirs.fresh(Path.of("target", "quarkus-test-data", "gateway"));
     broker = KafkaBroker.start(dir.resolve("kafka"));
+    brokerPid = broker.pid();
     TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
     tracker = new FakeTracker();
     return Map.of(
@@ -42,6 +44,11 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
         "flowreel.gateway.instance-id", "quarkus-test",
         // A free port instead of 8081: other builds may run on this machine at the same time.
         "quarkus.http.test-port", "0");
+  }
+
+  /** The broker's process, for tests that freeze it (SIGSTOP) as a network partition would. */
+  static long brokerPid() {
+    return brokerPid;
   }
 
   @Override
