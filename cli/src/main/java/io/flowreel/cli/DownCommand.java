@@ -29,8 +29,8 @@ final class DownCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = command.commandLine().getOut();
     PrintWriter err = command.commandLine().getErr();
-    Optional<Path> data = UpCommand.lastData();
-    Optional<ProcessHandle> up = UpCommand.running();
+    Optional<UpCommand.Recorded> recorded = UpCommand.recorded();
+    Optional<ProcessHandle> up = recorded.flatMap(UpCommand.Recorded::running);
     if (up.isPresent()) {
       up.get().destroy(); // SIGTERM: the same orderly stop as Ctrl-C
       try {
@@ -44,7 +44,7 @@ final class DownCommand implements Callable<Integer> {
       out.println("flowreel down: nothing is up");
     }
     if (deleteData) {
-      Path dir = data.orElse(UpCommand.defaultData());
+      Path dir = recorded.map(UpCommand.Recorded::data).orElse(UpCommand.defaultData());
       DataDirs.delete(dir);
       out.printf("flowreel down: deleted %s%n", dir);
     }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.infra.ServiceProcess;
-import io.flowreel.contract.RenderSettings;
 import io.flowreel.pack.RenderPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -82,28 +82,25 @@ final class EmbeddedRenderer {
     return new LocalStack.Plan(all.instances(), gatewayPort, env, ServiceProcess.SMALL_JVM, Duration.ofMinutes(5));
   }
 
-  /** The jobs as the gateway's batch JSON; ids are the gateway's, the CLI keeps its names for the files. */
+  /**
+   * The jobs as the gateway's batch JSON: each job's settings under their own names (the API takes
+   * exactly those fields), unset ones left out so the pack decides them. Ids are the gateway's; the
+   * CLI keeps its names for the files.
+   */
   private static ObjectNode batch(List<RenderPlan> jobs, String packName) {
     ObjectNode batch = JSON.createObjectNode();
     ArrayNode list = batch.putArray("jobs");
     for (RenderPlan plan : jobs) {
-      RenderSettings job = plan.settings();
-      ObjectNode j = list.addObject();
-      j.put("prompt", job.prompt());
-      if (job.negativePrompt() != null) {
-        j.put("negativePrompt", job.negativePrompt());
-      }
-      j.put("seed", job.seed()).put("width", job.width()).put("height", job.height()).put("frames", job.frames())
-          .put("fps", job.fps()).put("pack", packName).put("rewrite", job.rewrite()).put("upsample", job.upsample());
-      if (job.steps() != null) {
-        j.put("steps", job.steps());
-      }
-      if (job.guidance() != null) {
-        j.put("guidance", job.guidance());
-      }
-      if (job.shift() != null) {
-        j.put("shift", job.shift());
-      }
+      ObjectNode job = JSON.valueToTree(plan.settings());
+      job.put("pack", packName);
+      List<String> unset = new ArrayList<>();
+      job.fieldNames().forEachRemaining(name -> {
+        if (job.get(name).isNull()) {
+          unset.add(name);
+        }
+      });
+      job.remove(unset);
+      list.add(job);
     }
     return batch;
   }

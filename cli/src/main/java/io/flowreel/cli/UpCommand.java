@@ -50,7 +50,7 @@ final class UpCommand implements Callable<Integer> {
     Path state = Files.createDirectories(GatewayOptions.stateDir());
     Path run = (data != null ? data : defaultData()).toAbsolutePath();
     Path address = state.resolve("gateway");
-    Optional<ProcessHandle> running = running();
+    Optional<ProcessHandle> running = recorded().flatMap(Recorded::running);
     if (running.isPresent()) {
       err.printf("flowreel up: already up (pid %d); 'flowreel down' stops it%n", running.get().pid());
       return 1;
@@ -100,21 +100,20 @@ final class UpCommand implements Callable<Integer> {
     return GatewayOptions.stateDir().resolve("up");
   }
 
-  /** The {@code up} process of this checkout, if one runs. */
-  static Optional<ProcessHandle> running() throws IOException {
-    Path pidFile = GatewayOptions.stateDir().resolve(PID_FILE);
-    if (!Files.isRegularFile(pidFile)) {
-      return Optional.empty();
+  /** What {@code up.pid} says: the {@code up} process and its data folder. */
+  record Recorded(long pid, Path data) {
+
+    /** The recorded process, if it still runs. */
+    Optional<ProcessHandle> running() {
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
     }
-    List<String> lines = Files.readAllLines(pidFile);
-    return lines.isEmpty() ? Optional.empty()
-        : ProcessHandle.of(Long.parseLong(lines.get(0).trim())).filter(ProcessHandle::isAlive);
   }
 
-  /** The data folder the running (or last) {@code up} used, if it said. */
-  static Optional<Path> lastData() throws IOException {
+  /** What the running (or last) {@code up} of this checkout recorded, if any. */
+  static Optional<Recorded> recorded() throws IOException {
     Path pidFile = GatewayOptions.stateDir().resolve(PID_FILE);
     List<String> lines = Files.isRegularFile(pidFile) ? Files.readAllLines(pidFile) : List.of();
-    return lines.size() < 2 ? Optional.empty() : Optional.of(Path.of(lines.get(1).trim()));
+    return lines.size() < 2 ? Optional.empty()
+        : Optional.of(new Recorded(Long.parseLong(lines.get(0).trim()), Path.of(lines.get(1).trim())));
   }
 }

@@ -8,7 +8,10 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -38,7 +41,7 @@ public final class Topics {
 
   /** The work of one stage, keyed by job id. */
   public static Topic<String, RenderTask> tasks(Stage stage) {
-    return new Topic<>("flowreel.tasks." + Stages.id(stage), Serdes.String(), MessageSerdes.renderTask(), "job id");
+    return of(TASKS, stage);
   }
 
   /**
@@ -46,7 +49,28 @@ public final class Topics {
    * bytes unchanged and the cause in the {@code flowreel.error} headers, so not every value decodes.
    */
   public static Topic<String, DeadLetter> deadLetters(Stage stage) {
-    return new Topic<>("flowreel.dlq." + Stages.id(stage), Serdes.String(), MessageSerdes.deadLetter(), "job id");
+    return of(DEAD_LETTERS, stage);
+  }
+
+  // Built once: every send and every read of a task asks for its topic, and a serde holds decoders
+  // whose schema resolutions are worth keeping.
+  private static final Map<Stage, Topic<String, RenderTask>> TASKS = byStage(s ->
+      new Topic<>("flowreel.tasks." + Stages.id(s), Serdes.String(), MessageSerdes.renderTask(), "job id"));
+  private static final Map<Stage, Topic<String, DeadLetter>> DEAD_LETTERS = byStage(s ->
+      new Topic<>("flowreel.dlq." + Stages.id(s), Serdes.String(), MessageSerdes.deadLetter(), "job id"));
+
+  private static <T> Map<Stage, T> byStage(Function<Stage, T> topic) {
+    Map<Stage, T> all = new EnumMap<>(Stage.class);
+    Stages.PIPELINE.forEach(s -> all.put(s, topic.apply(s)));
+    return all;
+  }
+
+  private static <T> T of(Map<Stage, T> topics, Stage stage) {
+    T topic = topics.get(stage);
+    if (topic == null) {
+      throw new IllegalArgumentException("stage " + stage + " has no topics");
+    }
+    return topic;
   }
 
   /** Every topic, in the order of infra/topics.yaml. */

@@ -15,13 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The latest control command per job and batch, read from the compacted control topic by every
@@ -36,28 +33,25 @@ public final class ControlView implements AutoCloseable {
 
   private final Map<String, ControlCommand> latest = new ConcurrentHashMap<>();
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final KafkaProducer<byte[], byte[]> deadLetters;
-  private final String reader;
+  private final UnreadableRecords unreadable;
   private final Thread thread;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private volatile boolean running = true;
 
   /** {@code reader} names this view in the dead letters of records it cannot read (the worker, say). */
   public ControlView(String bootstrapServers, String reader) {
-    this.reader = reader;
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // The gateway writes a retry's RESUME in the same transaction as its task: never act on an aborted one.
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-        new ByteArraySerializer(), new ByteArraySerializer());
+    unreadable = new UnreadableRecords(bootstrapServers, reader);
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL.name(), Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     if (partitions.isEmpty()) {
       consumer.close();
-      deadLetters.close();
+      unreadable.close();
       throw new IllegalStateException("topic " + Topics.CONTROL.name() + " does not exist: create the topics of infra/topics.yaml "
           + "before starting stage workers");
     }
@@ -116,13 +110,13 @@ public final class ControlView implements AutoCloseable {
       // closing
     } finally {
       consumer.close();
-      deadLetters.close(Duration.ofSeconds(5));
+      unreadable.close();
     }
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> record) {
     if (record.key() == null) {
-      skip(record, new IllegalArgumentException("a control command without a key names no job or batch"));
+      unreadable.skip(record, new IllegalArgumentException("a control command without a key names no job or batch"));
       return;
     }
     String target = new String(record.key(), StandardCharsets.UTF_8);
@@ -134,20 +128,12 @@ public final class ControlView implements AutoCloseable {
     try {
       command = Topics.CONTROL.deserializeValue(record.value());
     } catch (RuntimeException e) {
-      skip(record, e);
+      unreadable.skip(record, e);
       return;
     }
     latest.put(target, command);
   }
 
-  private void skip(ConsumerRecord<byte[], byte[]> record, Exception cause) {
-    LOG.log(System.Logger.Level.WARNING, UnreadableRecords.describe(record, cause));
-    deadLetters.send(UnreadableRecords.deadLetter(record, reader, cause), (metadata, e) -> {
-      if (e != null) {
-        LOG.log(System.Logger.Level.WARNING, "cannot dead-letter the unreadable control record: " + e);
-      }
-    });
-  }
 
   @Override
   public void close() throws InterruptedException {

@@ -18,13 +18,10 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,7 +39,7 @@ public class EventFeed {
   private final GatewayConfig config;
   private final Map<String, Set<Consumer<StageEvent>>> listeners = new ConcurrentHashMap<>();
   private KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> deadLetters;
+  private UnreadableRecords unreadable;
   private Thread thread;
   private volatile boolean running = true;
 
@@ -56,8 +53,7 @@ public class EventFeed {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        config.kafka().bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer());
+    unreadable = new UnreadableRecords(config.kafka().bootstrapServers(), "gateway-event-feed");
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS.name(), Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);
@@ -105,7 +101,7 @@ public class EventFeed {
       // shutting down
     } finally {
       consumer.close();
-      deadLetters.close(Duration.ofSeconds(5));
+      unreadable.close();
     }
   }
 
@@ -114,8 +110,7 @@ public class EventFeed {
     try {
       event = Topics.EVENTS.deserializeValue(record.value());
     } catch (RuntimeException e) {
-      LOG.warn(UnreadableRecords.describe(record, e));
-      deadLetters.send(UnreadableRecords.deadLetter(record, "gateway-event-feed", e));
+      unreadable.skip(record, e);
       return;
     }
     deliver(event.getJobId(), event);
