@@ -1,20 +1,20 @@
 package io.flowreel.submission;
 
-import io.flowreel.contract.Ids;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.flowreel.contract.Ids;
 import io.flowreel.contract.JobSpecMapper;
 import io.flowreel.contract.RenderSettings;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.JobSpec;
+import io.flowreel.pack.InvalidRenderException;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.OutputDefaults;
+import io.flowreel.pack.RenderPlan;
 import io.flowreel.pack.ShapeBucket;
 import io.flowreel.pack.ShapeBuckets;
-import io.flowreel.pack.InvalidRenderException;
-import io.flowreel.pack.RenderPlan;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import org.apache.avro.Schema;
 
 /**
  * Turns a parsed request into an accepted batch: fills in every default, derives ids and seeds,
@@ -35,6 +37,7 @@ public final class BatchResolver {
   public static final int MAX_PRIORITY = 9;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> NOT_HASHED = Set.of("jobId", "batchId", "tenant");
 
   private final PackCatalog packs;
   private final Map<String, ShapeBuckets> buckets;
@@ -148,26 +151,18 @@ public final class BatchResolver {
 
   /**
    * Hex sha256 of the resolved jobs as compact JSON, one array per job of every field in schema
-   * order but the ids and tenant (the batch id already follows from tenant and key).
+   * order but the ids and tenant (the batch id already follows from tenant and key). Read from the
+   * schema, so a field added to JobSpec is hashed without a change here.
    */
   static String requestSha256(List<JobSpec> jobs) {
     ArrayNode all = JsonNodeFactory.instance.arrayNode();
     for (JobSpec job : jobs) {
-      all.addArray()
-          .add(job.getPrompt())
-          .add(job.getNegativePrompt())
-          .add(job.getSeed())
-          .add(job.getWidth())
-          .add(job.getHeight())
-          .add(job.getFrames())
-          .add(job.getFps())
-          .add(job.getSteps())
-          .add(job.getGuidance())
-          .add(job.getShift())
-          .add(job.getPack())
-          .add(job.getPriority())
-          .add(job.getUpsample())
-          .add(job.getRewrite());
+      ArrayNode fields = all.addArray();
+      for (Schema.Field field : JobSpec.getClassSchema().getFields()) {
+        if (!NOT_HASHED.contains(field.name())) {
+          fields.add(JSON.valueToTree(job.get(field.pos())));
+        }
+      }
     }
     try {
       return Sha256.hex(JSON.writeValueAsBytes(all));

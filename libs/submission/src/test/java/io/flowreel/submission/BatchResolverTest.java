@@ -209,6 +209,17 @@ class BatchResolverTest {
   }
 
   @Test
+  void theRequestHashOfAKnownRequestNeverChanges() {
+    // A client repeats an Idempotency-Key across gateway upgrades: the same request must hash alike.
+    List<JobSpec> jobs = List.of(
+        JobSpecMapper.toWire("b-1-000000", "b-1", "t", new RenderSettings("a red ball", null, 7, 256, 256, 17, 8,
+            null, null, null, "tiny", 0, true, true)),
+        JobSpecMapper.toWire("b-1-000001", "b-1", "t", new RenderSettings("a blue box", "blur", 8, 128, 96, 9, 12, 30,
+            4.5, 2.5, "tiny", 7, false, false)));
+    assertThat(BatchResolver.requestSha256(jobs)).isEqualTo("7244f141a0db4d842a1f9e1495a898367daed3e8b7a12bc718d1ce382cdca262");
+  }
+
+  @Test
   void aBatchIdThatCannotPrefixJobIdsIsAProgrammingError() {
     assertThatThrownBy(() -> resolver.resolve(request("[{\"prompt\": \"a\"}]"), "studio-a", "-bad", null))
         .isInstanceOf(IllegalArgumentException.class)
