@@ -47,7 +47,7 @@ class UpSurvivesAKilledMachineTest {
     UpProcess second = UpProcess.start(state);
     try {
       GatewayClient again = new GatewayClient(second.gateway(), "cli");
-      // Tasks the killed workers held come back once their share-group locks expire (30 s).
+      // The tasks the killed workers held are handed out again by the restarted broker.
       await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
           .until(() -> jobs.stream().allMatch(id -> state(again, id).equals("SUCCEEDED")));
       for (String id : jobs) {

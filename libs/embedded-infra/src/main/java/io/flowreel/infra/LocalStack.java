@@ -113,6 +113,8 @@ public final class LocalStack implements AutoCloseable {
         int port = 0;
         if (service.equals(TRACKER)) {
           env.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state-" + i).toString());
+          // Static membership: restarted after a crash, it need not wait out its predecessor's session.
+          env.put("FLOWREEL_TRACKER_INSTANCE_ID", service + "-" + i);
         } else if (service.equals(GATEWAY)) {
           if (trackerUrl == null) {
             throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");

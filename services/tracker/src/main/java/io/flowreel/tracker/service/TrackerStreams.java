@@ -43,6 +43,8 @@ public class TrackerStreams {
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
     // Start from the beginning the first time: status is the fold of every event ever sent.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    config.tracker().instanceId().ifPresent(id ->
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id));
     props.putAll(TrackerTopology.errorHandling());
     streams = new KafkaStreams(TrackerTopology.build(), props);
     streams.setUncaughtExceptionHandler(e -> {
