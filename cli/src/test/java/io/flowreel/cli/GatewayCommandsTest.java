@@ -3,30 +3,44 @@ package io.flowreel.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.flowreel.media.Mp4Reader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * The operator's commands against a real farm: {@code flowreel up} in its own process (as a
  * person runs it in a terminal), then {@code submit}, {@code status}, {@code cancel} and
- * {@code retry} talking to its gateway, then SIGTERM (what Ctrl-C sends) and nothing left running.
+ * {@code retry} talking to its gateway; last, the whole farm killed with SIGKILL mid-batch and
+ * started again on its data; then SIGTERM (what Ctrl-C sends) and nothing left running. One farm
+ * for all of it: starting one costs about 25 s of the test suite.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayCommandsTest {
 
   private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 3";
+  private static final String FOUR_JOBS = """
+      {"defaults": {"width": 64, "height": 64, "frames": 5, "steps": 3},
+       "jobs": [{"prompt": "a red ball", "seed": 1}, {"prompt": "a blue box", "seed": 2},
+                {"prompt": "a green triangle", "seed": 3}, {"prompt": "a yellow ball", "seed": 4}]}
+      """;
 
   @TempDir static Path dir;
 
@@ -71,6 +85,50 @@ class GatewayCommandsTest {
     withGateway[args.length] = "--gateway";
     withGateway[args.length + 1] = gateway;
     return cli.execute(withGateway);
+  }
+
+  /**
+   * A crash of the whole machine loses no queued work: {@code up} and every process under it are
+   * killed at once in the middle of a batch, {@code up} starts again on the same data folder, and
+   * every job finishes, each published once, by its first attempt. Last, since it replaces the farm.
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void killNineOfTheWholeFarmMidBatchThenUpAgainFinishesEveryJobOnce() throws Exception {
+    GatewayClient client = new GatewayClient(gateway, "cli");
+    JsonNode submitted = client.submit(FOUR_JOBS.getBytes(StandardCharsets.UTF_8), "application/json", null);
+    List<String> jobs = new ArrayList<>();
+    submitted.path("jobIds").forEach(id -> jobs.add(id.asText()));
+    assertThat(jobs).hasSize(4);
+    // Mid-batch: some job is at work, none has to be done yet.
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+        .until(() -> jobs.stream().anyMatch(id -> state(client, id).equals("RUNNING")));
+
+    List<ProcessHandle> killed = up.killTree();
+    await().atMost(Duration.ofSeconds(30)).until(() -> killed.stream().noneMatch(ProcessHandle::isAlive));
+
+    up = UpProcess.start(dir.resolve("state"));
+    gateway = up.gateway();
+    stack = up.process().descendants().toList();
+    GatewayClient again = new GatewayClient(gateway, "cli");
+    // The tasks the killed workers held are handed out again by the restarted broker.
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> jobs.stream().allMatch(id -> state(again, id).equals("SUCCEEDED")));
+    for (String id : jobs) {
+      JsonNode job = again.job(id);
+      assertThat(job.path("attempt").asInt()).as(id).isEqualTo(1);
+      List<String> outputs = new ArrayList<>();
+      job.path("outputs").forEach(o -> outputs.add(o.path("name").asText()));
+      assertThat(outputs).as(id + ": published once").containsExactlyInAnyOrder("video", "poster", "manifest");
+    }
+  }
+
+  private static String state(GatewayClient client, String id) {
+    try {
+      return client.job(id).path("state").asText();
+    } catch (GatewayClient.GatewayException e) {
+      return "UNREACHABLE: " + e.getMessage();
+    }
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.errors.ServerException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Artifacts in S3-compatible storage through the MinIO Java SDK, so the same code talks to MinIO
@@ -24,12 +26,30 @@ import java.util.Optional;
 public final class ArtifactStore implements AutoCloseable {
 
   private static final long PART_SIZE = 64L * 1024 * 1024;
+  /** S3 error codes that say "not now" rather than "never". */
+  private static final Set<String> UNAVAILABLE_CODES =
+      Set.of("ServiceUnavailable", "SlowDown", "InternalError", "RequestTimeout");
+  /**
+   * Per socket operation, not per request. The SDK's default is 5 minutes: a frozen S3 server then
+   * holds a task that long before anyone learns storage is down.
+   */
+  private static final long CONNECT_TIMEOUT_MS = 5_000;
+  private static final long IO_TIMEOUT_MS = 60_000;
 
   private final MinioClient client;
 
   public ArtifactStore(String endpoint, String accessKey, String secretKey) {
     this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region("us-east-1")
         .build();
+    client.setTimeout(CONNECT_TIMEOUT_MS, IO_TIMEOUT_MS, IO_TIMEOUT_MS);
+  }
+
+  /** Returns if storage answers and {@code bucket} is there; {@link StorageUnavailableException} if it does not answer. */
+  public void probe(String bucket) throws IOException {
+    boolean exists = call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()));
+    if (!exists) {
+      throw new IOException("bucket " + bucket + " does not exist");
+    }
   }
 
   public void ensureBucket(String bucket) throws IOException {
@@ -138,7 +158,10 @@ public final class ArtifactStore implements AutoCloseable {
     T run() throws Exception;
   }
 
-  /** The SDK throws a dozen checked types; callers care about "missing" and "I/O failed". */
+  /**
+   * The SDK throws a dozen checked types; callers care about "missing", "storage is down for now"
+   * ({@link StorageUnavailableException}: no answer, or a 5xx) and "refused" (any other IOException).
+   */
   private static <T> T call(S3Call<T> call) throws IOException {
     try {
       return call.run();
@@ -147,9 +170,15 @@ public final class ArtifactStore implements AutoCloseable {
       if ("NoSuchKey".equals(code) || "NoSuchObject".equals(code)) {
         throw new MissingObjectException(e);
       }
+      if (UNAVAILABLE_CODES.contains(code)) {
+        throw new StorageUnavailableException("S3 cannot serve now: " + code + " " + e.getMessage(), e);
+      }
       throw new IOException("S3 refused the request: " + code + " " + e.getMessage(), e);
+    } catch (ServerException e) {
+      throw new StorageUnavailableException("S3 answered " + e.statusCode() + ": " + e.getMessage(), e);
     } catch (IOException e) {
-      throw e;
+      // The SDK's own failures are other types: an IOException is the connection (refused, reset, timed out).
+      throw new StorageUnavailableException("S3 does not answer: " + e, e);
     } catch (Exception e) {
       throw new IOException("S3 request failed: " + e.getMessage(), e);
     }

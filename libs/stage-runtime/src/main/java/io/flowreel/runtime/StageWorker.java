@@ -11,9 +11,11 @@ import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,6 +54,9 @@ public final class StageWorker implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(StageWorker.class.getName());
   private static final Duration BACKOFF_AFTER_BROKER_FAILURE = Duration.ofSeconds(1);
+  private static final Duration HOLD_FIRST_PROBE = Duration.ofMillis(500);
+  /** A held task resumes at most this long after storage is back. */
+  private static final Duration HOLD_MAX_PROBE = Duration.ofSeconds(8);
 
   private final StageHandler handler;
   private final Stage stage;
@@ -65,6 +70,7 @@ public final class StageWorker implements AutoCloseable {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean running = true;
+  private volatile String holding;
 
   public StageWorker(StageHandler handler, WorkerConfig config, ArtifactStore store, ControlView control) {
     this.handler = handler;
@@ -229,7 +235,8 @@ public final class StageWorker implements AutoCloseable {
     send(Topics.EVENTS.name(), jobId, event(task, StageEventType.STARTED).build());
     long start = System.currentTimeMillis();
     Context context = new Context(task);
-    for (int tryNumber = 1; ; tryNumber++) {
+    int tryNumber = 1;
+    while (true) {
       try {
         StageHandler.Result result = handler.handle(task, context);
         TaskOutcomes.AfterSuccess after =
@@ -251,12 +258,66 @@ public final class StageWorker implements AutoCloseable {
           settle(task, settled);
           return settled.ack();
         }
+        if (after instanceof TaskOutcomes.Hold hold) {
+          TaskOutcomes.Cancelled stopped = holdUntilStorageAnswers(task, context, hold);
+          if (stopped != null) {
+            settle(task, stopped);
+            return stopped.ack();
+          }
+          continue; // the same try again
+        }
         if (after instanceof TaskOutcomes.Retry retry) {
           send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(retry.error()).build());
           Thread.sleep(retry.backoff().toMillis());
+          tryNumber++;
         }
       }
     }
+  }
+
+  /**
+   * Keeps the task (the poll thread goes on renewing its lock, and takes no other task meanwhile)
+   * and probes storage with a growing pause until it answers. Returns null when it does, or the
+   * cancellation if the job was stopped while it waited.
+   */
+  private TaskOutcomes.Cancelled holdUntilStorageAnswers(RenderTask task, Context context, TaskOutcomes.Hold hold)
+      throws Exception {
+    String jobId = task.getSpec().getJobId();
+    holding = hold.dependency() + " unavailable since " + Instant.now() + ": " + hold.error() + "; holding job "
+        + jobId;
+    LOG.log(System.Logger.Level.WARNING, Stages.id(stage) + " worker " + config.workerId() + ": " + holding);
+    send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(hold.error()).build());
+    try {
+      for (Duration pause = HOLD_FIRST_PROBE; ; pause = min(pause.multipliedBy(2), HOLD_MAX_PROBE)) {
+        Thread.sleep(pause.toMillis());
+        if (context.stopRequested()) {
+          return new TaskOutcomes.Cancelled("cancelled during " + Stages.id(stage) + " while " + hold.dependency()
+              + " was unavailable");
+        }
+        try {
+          store.probe(config.workBucket());
+          LOG.log(System.Logger.Level.INFO, Stages.id(stage) + " worker " + config.workerId() + ": "
+              + hold.dependency() + " answers again; running job " + jobId + " again");
+          return null;
+        } catch (StorageUnavailableException stillDown) {
+          // keep holding
+        }
+      }
+    } finally {
+      holding = null;
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /**
+   * Why this worker takes no tasks now, if it holds one for a dependency that does not answer:
+   * readiness reports it.
+   */
+  public Optional<String> holding() {
+    return Optional.ofNullable(holding);
   }
 
   /** Sends what a task that ends without a result leaves on record. */

@@ -31,6 +31,9 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
  * <ol>
  *   <li>A stop was requested (cancelled or superseded while running): {@link Cancelled}
  *       ("cancelled during stage"); the exception is only how the handler stopped.
+ *   <li>Storage did not answer ({@link StorageUnavailableException}): {@link Hold} the task, take no
+ *       other, and try again once storage answers, without spending a try. An outage is weather,
+ *       not a fault of the job: with tries spent on it, a 30 s outage failed every running job.
  *   <li>A permanent error ({@link #isPermanent}) gives up at once: dead letter with the
  *       exception's class and a FAILED event.
  *   <li>The last try of the {@link RetryPolicy} gives up: dead letter and a DEAD_LETTERED event.
@@ -96,6 +99,13 @@ public final class TaskOutcomes {
   public record Retry(Duration backoff, String error) implements AfterFailure {
   }
 
+  /**
+   * Keep the task (its lock renewed) and take no other; once {@code dependency} answers again, run
+   * the same try again. A RETRYING event with {@code error} says so once per outage.
+   */
+  public record Hold(String dependency, String error) implements AfterFailure {
+  }
+
   /** The next task (routing slip popped, artifacts appended) and a SUCCEEDED event. */
   public record Forward() implements AfterSuccess {
   }
@@ -141,6 +151,11 @@ public final class TaskOutcomes {
     if (stopRequested) {
       return new Cancelled("cancelled during " + Stages.id(stage));
     }
+    StorageUnavailableException outage = storageOutage(error);
+    if (outage != null) {
+      return new Hold("storage", describe(outage) + " (task held until storage answers; try " + tryNumber
+          + " of " + retry.maxTries() + " not spent)");
+    }
     if (isPermanent(error)) {
       return new GiveUp(describe(error), error.getClass().getName(), tryNumber, StageEventType.FAILED);
     }
@@ -173,6 +188,16 @@ public final class TaskOutcomes {
       }
     }
     return false;
+  }
+
+  /** Anywhere in the cause chain, since handlers wrap what the store throws; null if none. */
+  static StorageUnavailableException storageOutage(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof StorageUnavailableException outage) {
+        return outage;
+      }
+    }
+    return null;
   }
 
   /** The error text of events and dead letters: the message, or the class for an exception without one. */

@@ -187,6 +187,31 @@ class StageWorkerTest {
   }
 
   @Test
+  void aStorageOutageHoldsTheTaskWithoutSpendingItsTriesAndItFinishesWhenStorageIsBack() throws Exception {
+    s3.kill();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !s3.isAlive());
+    submit(task("outage-1", 1));
+    StageWorker holder = await().atMost(Duration.ofSeconds(30))
+        .until(() -> workers.stream().filter(w -> w.holding().isPresent()).findFirst(), Optional::isPresent).get();
+    assertThat(holder.holding().get()).contains("storage unavailable since").contains("holding job outage-1");
+    // Spending tries, this class's policy (3 tries, 200 ms and 400 ms apart) would dead-letter the job
+    // within a second of its first failure: three seconds later it must still be held, not failed.
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        .until(() -> holder.holding().isPresent() && deadLetters("outage-1").isEmpty());
+
+    s3 = S3Server.start(dir.resolve("s3")); // same port, same data: storage is back
+    await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("outage-1").contains(StageEventType.SUCCEEDED));
+    assertThat(eventTypes("outage-1")).containsSubsequence(StageEventType.STARTED, StageEventType.RETRYING,
+        StageEventType.SUCCEEDED).doesNotContain(StageEventType.FAILED, StageEventType.DEAD_LETTERED);
+    assertThat(eventTypes("outage-1").stream().filter(t -> t == StageEventType.RETRYING)).as("one notice per outage")
+        .hasSize(1);
+    assertThat(workers).allSatisfy(w -> assertThat(w.holding()).isEmpty());
+    assertThat(deadLetters("outage-1")).isEmpty();
+    Artifact frames = ArtifactRefs.find(tasksFor(Stage.UPSAMPLE, "outage-1").get(0), "frames");
+    assertThat(new String(store.get(frames), StandardCharsets.UTF_8)).isEqualTo("frames of outage-1");
+  }
+
+  @Test
   void cancellationStopsARunningTaskBetweenSteps() throws Exception {
     behaviour.put("cancel-1", "steps");
     submit(task("cancel-1", 1));

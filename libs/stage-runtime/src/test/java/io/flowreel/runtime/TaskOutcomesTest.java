@@ -12,6 +12,7 @@ import io.flowreel.runtime.TaskOutcomes.Before;
 import io.flowreel.runtime.TaskOutcomes.Cancelled;
 import io.flowreel.runtime.TaskOutcomes.Forward;
 import io.flowreel.runtime.TaskOutcomes.GiveUp;
+import io.flowreel.runtime.TaskOutcomes.Hold;
 import io.flowreel.runtime.TaskOutcomes.Retry;
 import io.flowreel.runtime.TaskOutcomes.Run;
 import io.flowreel.runtime.TaskOutcomes.Settled;
@@ -113,6 +114,28 @@ class TaskOutcomesTest {
   void aStopRequestBeatsAPermanentErrorOnTheLastTry() {
     assertThat(afterFailure(new PermanentStageException("bad size"), true, RETRY.maxTries()))
         .isEqualTo(new Cancelled("cancelled during decode"));
+  }
+
+  @Test
+  void aStorageOutageOnTheLastTryHoldsTheTaskWithoutSpendingTheTry() {
+    Throwable outage = new UncheckedIOException(new StorageUnavailableException("S3 does not answer: refused", null));
+
+    assertThat(afterFailure(outage, false, RETRY.maxTries())).isEqualTo(new Hold("storage",
+        "S3 does not answer: refused (task held until storage answers; try 3 of 3 not spent)"));
+  }
+
+  @Test
+  void aStopRequestBeatsAStorageOutage() {
+    assertThat(afterFailure(new StorageUnavailableException("S3 does not answer", null), true, 1))
+        .isEqualTo(new Cancelled("cancelled during decode"));
+  }
+
+  @Test
+  void aStorageOutageBeatsAPermanentErrorFurtherDownTheChain() {
+    // A timed-out read can surface through a parser as a bad argument; the outage is the cause to act on.
+    Throwable outage = new StorageUnavailableException("S3 does not answer", new IllegalArgumentException("short read"));
+
+    assertThat(afterFailure(outage, false, 1)).isInstanceOf(Hold.class);
   }
 
   @Test

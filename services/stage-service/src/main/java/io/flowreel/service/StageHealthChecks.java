@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -21,7 +22,7 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * {@code /q/health/ready}: broker reachable, buckets there, model pack loaded and worker taking
- * tasks. {@code /q/health/live}: the worker's polling thread is alive (a dead one never recovers,
+ * tasks (not holding one while storage is down). {@code /q/health/live}: the worker's polling thread is alive (a dead one never recovers,
  * so the process should be restarted). Probes have short timeouts: a health check must answer
  * even when what it checks does not.
  */
@@ -127,7 +128,10 @@ public class StageHealthChecks {
     if (worker == null) {
       return response.status(upWhileStarting).withData("state", "starting").build();
     }
-    return response.status(worker.isRunning())
+    // Readiness goes down while the worker holds a task for storage: it takes no tasks, and says why.
+    Optional<String> holding = upWhileStarting ? Optional.empty() : worker.holding();
+    holding.ifPresent(reason -> response.withData("holding", reason));
+    return response.status(worker.isRunning() && holding.isEmpty())
         .withData("completedTasks", worker.completedTasks())
         .withData("failedTasks", worker.failedTasks())
         .build();
