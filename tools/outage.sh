@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# A storage outage in the middle of a batch, on the real farm: `flowreel up` on a fresh data folder,
-# a batch of small jobs submitted through the API, the S3 server frozen with SIGSTOP for OUTAGE
-# seconds once a job runs, then SIGCONT; waits for the batch to end and prints its counts as JSON.
-# Not run by CI (it takes a few minutes); figures go to docs/benchmarks.md.
-#   tools/storage_outage.sh [OUTAGE_SECONDS] [JOBS]      (defaults 60 and 8)
+# An outage of one dependency in the middle of a batch, on the real farm: `flowreel up` on a fresh
+# data folder, a batch of small jobs submitted through the API, the S3 server or the Kafka broker
+# frozen with SIGSTOP for OUTAGE seconds once a job runs, then SIGCONT; waits for the batch to end
+# and prints its counts as JSON. Not run by CI (minutes); figures go to docs/benchmarks.md.
+#   tools/outage.sh s3|broker [OUTAGE_SECONDS] [JOBS]      (defaults 60 and 8)
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-outage="${1:-60}"
-count="${2:-8}"
+target="${1:?which dependency: s3 or broker}"
+outage="${2:-60}"
+count="${3:-8}"
+case "$target" in
+  s3) pattern="s3proxy" ;;
+  broker) pattern="kafka.Kafka" ;;
+  *) echo "unknown dependency $target: s3 or broker" >&2; exit 2 ;;
+esac
 data="$(mktemp -d /tmp/flowreel-outage.XXXXXX)"
 state="$data/state"
 up_pid=""
 
 cleanup() {
-  [ -n "$up_pid" ] && kill -CONT $(pgrep -f "s3proxy.*$data" || true) 2>/dev/null || true
+  [ -n "$up_pid" ] && kill -CONT $(pgrep -f "$pattern.*$data" || true) 2>/dev/null || true
   [ -n "$up_pid" ] && kill "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
   rm -rf "$data"
 }
@@ -35,20 +41,21 @@ batch="$(curl -sf -H 'X-Flowreel-Tenant: outage' -H 'Content-Type: application/j
 status() { curl -sf -H 'X-Flowreel-Tenant: outage' "$gateway/v1/batches/$batch" | python3 -c "import json,sys; b=json.load(sys.stdin); print(b.get('batch', b)$1)"; }
 
 for _ in $(seq 600); do [ "$(status "['running']")" -gt 0 ] && break; sleep 0.2; done
-s3="$(pgrep -f "s3proxy.*$data" | head -1)"
-kill -STOP "$s3"
+frozen="$(pgrep -f "$pattern.*$data" | head -1)"
+[ -n "$frozen" ] || { echo "no $target process found" >&2; exit 1; }
+kill -STOP "$frozen"
 frozen_at=$(date +%s)
-echo "# S3 server $s3 frozen at $(date -u +%T) for $outage s; batch $batch: $(status "")" >&2
+echo "# $target $frozen frozen at $(date -u +%T) for $outage s; batch $batch: $(status "")" >&2
 sleep "$outage"
-kill -CONT "$s3"
-echo "# S3 server thawed at $(date -u +%T); batch: $(status "")" >&2
+kill -CONT "$frozen"
+echo "# $target thawed at $(date -u +%T); batch: $(status "")" >&2
 for _ in $(seq 600); do [ "$(status "['done']")" -ge "$count" ] && break; sleep 1; done
 ended=$(date +%s)
-python3 - "$(curl -sf -H 'X-Flowreel-Tenant: outage' "$gateway/v1/batches/$batch")" "$outage" "$((ended - frozen_at))" <<'EOF'
+python3 - "$(curl -sf -H 'X-Flowreel-Tenant: outage' "$gateway/v1/batches/$batch")" "$outage" "$((ended - frozen_at))" "$target" <<'EOF'
 import json, sys
 b = json.loads(sys.argv[1]); b = b.get("batch", b)
-print(json.dumps({"outage_s": int(sys.argv[2]), "jobs": b["total"], "succeeded": b["succeeded"],
+print(json.dumps({"dependency": sys.argv[4], "outage_s": int(sys.argv[2]), "jobs": b["total"], "succeeded": b["succeeded"],
                   "failed": b["failed"], "cancelled": b["cancelled"], "done": b["done"],
                   "s_from_freeze_to_done": int(sys.argv[3])}))
 EOF
-grep -h "holding\|answers again" "$data"/up/logs/*.log | cut -c1-200 >&2 || true
+grep -h "holding\|answers again\|lost the broker\|delivered\|FAILED" "$data"/up/logs/*.log | cut -c1-200 >&2 || true
