@@ -378,7 +378,7 @@ public final class StageWorker implements AutoCloseable {
   }
 
   private StageEvent.Builder event(RenderTask task, StageEventType type) {
-    return Events.of(task, stage, type, config.workerId());
+    return Events.of(task, stage, type, config.workerId()).setSimulated(handler instanceof SimulatedStage);
   }
 
   /** Sends and waits: the next step (acknowledging) must not happen before the broker has it. */

@@ -212,6 +212,26 @@ class StageWorkerTest {
   }
 
   @Test
+  void simulatedComputeReadsWhatTheStageBeforeStoredHoldsTheTaskAndSaysSoInEveryEvent() throws Exception {
+    SimulatedStage upsample = new SimulatedStage(Stage.UPSAMPLE, Duration.ofMillis(300), 1024);
+    try (StageWorker simulated = new StageWorker(upsample, WorkerConfig.defaults(broker.bootstrapServers(),
+        "upsample-simulated"), store, control).start()) {
+      submit(task("simulated-1", 1));
+      RenderTask next = await().atMost(Duration.ofSeconds(60))
+          .until(() -> tasksFor(Stage.PUBLISH, "simulated-1"), l -> !l.isEmpty()).get(0);
+      assertThat(next.getStageEngines()).containsEntry("decode", "tensorrt").containsEntry("upsample", "simulated");
+      assertThat(next.getStageMillis().get("upsample")).isGreaterThanOrEqualTo(300L);
+      assertThat(store.get(ArtifactRefs.find(next, "simulated"))).hasSize(1024);
+      List<StageEvent> events = read(Topics.EVENTS.name()).stream().filter(r -> "simulated-1".equals(r.key()))
+          .map(r -> Topics.EVENTS.deserializeValue(r.value())).toList();
+      assertThat(events).filteredOn(e -> e.getStage() == Stage.UPSAMPLE).extracting(StageEvent::getType)
+          .contains(StageEventType.STARTED, StageEventType.SUCCEEDED);
+      assertThat(events).allSatisfy(e -> assertThat(e.getSimulated()).as(e.getStage() + " " + e.getType())
+          .isEqualTo(e.getStage() == Stage.UPSAMPLE));
+    }
+  }
+
+  @Test
   void cancellationStopsARunningTaskBetweenSteps() throws Exception {
     behaviour.put("cancel-1", "steps");
     submit(task("cancel-1", 1));

@@ -7,6 +7,7 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.runtime.RetryPolicy;
+import io.flowreel.runtime.SimulatedStage;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.WorkerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -19,6 +20,7 @@ import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -89,7 +91,7 @@ public class StageService {
 
       // The stage's own part: its networks on the chosen engine (none for rewrite and publish).
       startup.doing("opening the " + id + " stage");
-      opened = definition.open(loaded, startup);
+      opened = config.simulatedCompute().hold().isPresent() ? simulated(stage) : definition.open(loaded, startup);
       if (opened.handler().stage() != stage) {
         throw new IllegalStateException("the " + id + " service opened a handler of stage " + opened.handler().stage());
       }
@@ -116,6 +118,16 @@ public class StageService {
       // Failing fast lets the orchestrator (or the person at the terminal) see it and restart.
       Quarkus.asyncExit(1);
     }
+  }
+
+  private OpenedStage simulated(Stage stage) {
+    Duration hold = config.simulatedCompute().hold().orElseThrow();
+    int bytes = config.simulatedCompute().artifactBytes();
+    LOG.warnf("%s worker %s runs SIMULATED compute: each task is held %d ms and stores %d bytes; no networks run",
+        Stages.id(stage), workerId, hold.toMillis(), bytes);
+    return new OpenedStage(new SimulatedStage(stage, hold, bytes), new EngineInfo(SimulatedStage.ENGINE,
+        "flowreel.simulated-compute.hold is set: tasks are held instead of running networks",
+        Map.of("holdMillis", Long.toString(hold.toMillis()), "artifactBytes", Integer.toString(bytes))), () -> {});
   }
 
   private WorkerConfig workerConfig() {

@@ -53,6 +53,8 @@ public interface StageServiceConfig {
   @WithDefault("auto")
   String engine();
 
+  SimulatedCompute simulatedCompute();
+
   interface Kafka {
     String bootstrapServers();
   }
@@ -78,6 +80,18 @@ public interface StageServiceConfig {
   interface Pack {
     /** The model pack folder; {@code <home>/models/tiny} when unset. */
     Optional<Path> path();
+  }
+
+  /**
+   * For load and chaos runs only, never a render: with {@code hold} set the stage opens no networks
+   * and holds each task that long instead, storing an artifact of {@code artifact-bytes}
+   * ({@code io.flowreel.runtime.SimulatedStage}); every event and manifest it makes says simulated.
+   */
+  interface SimulatedCompute {
+    Optional<Duration> hold();
+
+    @WithDefault("262144")
+    int artifactBytes();
   }
 
   /** Transient failures retry with exponential backoff: base, 2 base, 4 base ... up to cap. */
