@@ -96,6 +96,12 @@ final class RenderFarm implements AutoCloseable {
    * is ready.
    */
   static RenderFarm start(Path dir, Map<Stage, Integer> instances, boolean withApi) throws Exception {
+    return start(dir, instances, withApi, Map.of());
+  }
+
+  /** As {@link #start(Path, Map, boolean)}, with {@code env} added to every service's environment. */
+  static RenderFarm start(Path dir, Map<Stage, Integer> instances, boolean withApi, Map<String, String> env)
+      throws Exception {
     long t0 = System.nanoTime();
     RenderFarm farm = new RenderFarm(dir);
     long servers = System.nanoTime();
@@ -107,7 +113,7 @@ final class RenderFarm implements AutoCloseable {
         plan.put(LocalStack.GATEWAY, 1);
       }
       List<ServiceProcess> started = farm.stack.startServices(
-          new LocalStack.Plan(plan, 0, TEST_ENV, ServiceProcess.SMALL_JVM, READY_TIMEOUT));
+          new LocalStack.Plan(plan, 0, merged(TEST_ENV, env), ServiceProcess.SMALL_JVM, READY_TIMEOUT));
       System.out.printf("farm ready in %.1f s: broker and S3 %.1f s, %d services %.1f s%n", seconds(t0),
           (servers - t0) / 1e9, started.size(), seconds(servers));
       return farm;
@@ -131,6 +137,36 @@ final class RenderFarm implements AutoCloseable {
       }
       admin.incrementalAlterConfigs(configs).all().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  private static Map<String, String> merged(Map<String, String> base, Map<String, String> extra) {
+    Map<String, String> all = new LinkedHashMap<>(base);
+    all.putAll(extra);
+    return all;
+  }
+
+  /** From now on a service process that exits is restarted, as under {@code flowreel up}. */
+  void supervise() {
+    stack.supervise(line -> System.out.println("supervisor: " + line));
+  }
+
+  /** Stops the broker and starts it again on the same data and port. */
+  void restartBroker() {
+    stack.restartBroker();
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the S3 server: an outage in which connections hang, not fail. */
+  void freezeStorage(boolean frozen) throws Exception {
+    Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(stack.s3().pid()))
+        .inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill " + (frozen ? "-STOP" : "-CONT") + " of the S3 server failed");
+    }
+  }
+
+  /** Every service process now known (restarted ones replace the processes they follow). */
+  List<ServiceProcess> services() {
+    return stack.services();
   }
 
   /** The gateway's base address; only in a farm started with the API. */

@@ -38,7 +38,7 @@ public final class LocalStack implements AutoCloseable {
 
   private final Path home;
   private final Path dir;
-  private final KafkaBroker broker;
+  private volatile KafkaBroker broker;
   private final S3Server s3;
   private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
   private volatile ServiceProcess gateway;
@@ -216,6 +216,15 @@ public final class LocalStack implements AutoCloseable {
 
   public String bootstrapServers() {
     return broker.bootstrapServers();
+  }
+
+  /**
+   * Stops the broker (SIGTERM) and starts it again on the same data and ports, as an operator's
+   * restart would: the services keep running and reconnect.
+   */
+  public synchronized void restartBroker() {
+    broker.close();
+    broker = KafkaBroker.start(dir.resolve("kafka"));
   }
 
   public S3Server s3() {

@@ -183,7 +183,10 @@ public final class StageWorker implements AutoCloseable {
             renewing = false;
             renewedAt = System.currentTimeMillis();
           } else {
-            consumer.acknowledge(back, AcknowledgeType.RELEASE); // not ours to run now: another worker's turn
+            // Not ours to run now. Rare since renewals go by commit; each release costs the task a delivery.
+            LOG.log(System.Logger.Level.INFO, Stages.id(stage) + " worker " + config.workerId() + " releases "
+                + back.key() + " (delivery " + back.deliveryCount().orElse((short) 0) + "), acquired while renewing");
+            consumer.acknowledge(back, AcknowledgeType.RELEASE);
           }
         }
         continue;
@@ -193,6 +196,9 @@ public final class StageWorker implements AutoCloseable {
       }
       if (System.currentTimeMillis() - renewedAt >= config.lockRenewal().toMillis()) {
         consumer.acknowledge(held, AcknowledgeType.RENEW);
+        // Sent by a commit, not by the next poll: a poll that carries the renewal may also acquire
+        // the next waiting task, and every acquisition counts as one of its deliveries.
+        consumer.commitSync(Duration.ofSeconds(30));
         renewing = true;
         continue;
       }

@@ -211,6 +211,54 @@ class StageWorkerTest {
     assertThat(new String(store.get(frames), StandardCharsets.UTF_8)).isEqualTo("frames of outage-1");
   }
 
+  /**
+   * A lone worker renewing a long task's lock must not spend the deliveries of the tasks waiting
+   * behind it. Its renewals used to acquire the next task and release it each time, so that task
+   * ran several times and was then dead-lettered as "delivered 5 times" (found by the chaos run).
+   */
+  @Test
+  void tasksWaitingBehindALongTaskAreNotChargedForItsLockRenewals() throws Exception {
+    Map<String, AtomicInteger> encodeRuns = new ConcurrentHashMap<>();
+    StageHandler encode = new StageHandler() {
+      @Override
+      public Stage stage() {
+        return Stage.ENCODE;
+      }
+
+      @Override
+      public Result handle(RenderTask task, StageContext context) throws Exception {
+        String job = task.getSpec().getJobId();
+        encodeRuns.computeIfAbsent(job, k -> new AtomicInteger()).incrementAndGet();
+        if (job.startsWith("long")) {
+          Thread.sleep(8000); // four 2 s locks, renewed every 600 ms
+        }
+        return Result.of(context.store().put(context.workBucket(),
+            ArtifactKeys.key(job, task.getAttempt(), "encode", "conditioning", Artifact.Format.JSON),
+            job.getBytes(StandardCharsets.UTF_8), Artifact.Format.JSON, "encode", "conditioning", null));
+      }
+    };
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(Stage.ENCODE)),
+          List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
+          .all().get();
+    }
+    List<String> jobs = List.of("long-1", "waiting-1", "waiting-2");
+    try (StageWorker lone = new StageWorker(encode, WorkerConfig.defaults(broker.bootstrapServers(), "encode-lone")
+        .withLockRenewal(Duration.ofMillis(600)), store, control).start()) {
+      for (String job : jobs) {
+        RenderTask task = RenderTask.newBuilder(task(job, 1))
+            .setRoutingSlip(List.of(Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.PUBLISH)).build();
+        String topic = Topics.tasks(Stage.ENCODE).name();
+        producer.send(new ProducerRecord<>(topic, job, Topics.tasks(Stage.ENCODE).serializeValue(task))).get();
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> jobs.stream()
+          .allMatch(job -> eventTypes(job).contains(StageEventType.SUCCEEDED)));
+    }
+    assertThat(jobs).allSatisfy(job -> assertThat(encodeRuns.get(job)).as(job + " runs").hasValue(1));
+    assertThat(jobs).allSatisfy(job -> assertThat(eventTypes(job)).as(job)
+        .doesNotContain(StageEventType.DEAD_LETTERED, StageEventType.FAILED));
+  }
+
   @Test
   void simulatedComputeReadsWhatTheStageBeforeStoredHoldsTheTaskAndSaysSoInEveryEvent() throws Exception {
     SimulatedStage upsample = new SimulatedStage(Stage.UPSAMPLE, Duration.ofMillis(300), 1024);
