@@ -22,6 +22,9 @@ import org.apache.kafka.streams.KeyValue;
  */
 public final class StuckJobs {
 
+  private static final Duration FASTEST_SCAN = Duration.ofMillis(100);
+  private static final Duration SLOWEST_SCAN = Duration.ofSeconds(30);
+
   private final Duration bound;
 
   /** @param bound how long a QUEUED or RUNNING job may go without news before it counts as stuck */
@@ -45,6 +48,19 @@ public final class StuckJobs {
 
   public Duration bound() {
     return bound;
+  }
+
+  /**
+   * How often to apply the rule: a tenth of the bound, so that an alarm comes at most that late after
+   * the bound, but no more often than every 100 ms nor less often than every 30 s (a scan reads every job
+   * in the store).
+   */
+  public Duration scanInterval() {
+    Duration tenth = bound.dividedBy(10);
+    if (tenth.compareTo(FASTEST_SCAN) < 0) {
+      return FASTEST_SCAN;
+    }
+    return tenth.compareTo(SLOWEST_SCAN) > 0 ? SLOWEST_SCAN : tenth;
   }
 
   /** {@code job} as a stuck job at {@code nowMillis}, or empty; exactly at the bound it is not stuck yet. */

@@ -124,6 +124,13 @@ class StuckJobsTest {
   }
 
   @Test
+  void theScanRunsEveryTenthOfTheBoundBetween100MillisecondsAnd30Seconds() {
+    assertThat(new StuckJobs(Duration.ofSeconds(2)).scanInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(new StuckJobs(Duration.ofMillis(500)).scanInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(new StuckJobs(BOUND).scanInterval()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void theBoundMustBePositive() {
     assertThatThrownBy(() -> new StuckJobs(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new StuckJobs(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
