@@ -43,5 +43,13 @@ public interface TrackerConfig {
      */
     @WithDefault("100ms")
     Duration commitInterval();
+
+    /**
+     * How long a QUEUED or RUNNING job may go without an event before it is reported stuck
+     * ({@code StuckJobs}): above the longest a stage may run without a PROGRESS event and the longest a
+     * job normally waits in a queue.
+     */
+    @WithDefault("30m")
+    Duration stuckAfter();
   }
 }

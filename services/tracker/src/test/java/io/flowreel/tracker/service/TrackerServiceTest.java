@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasEntry;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
@@ -204,6 +208,34 @@ class TrackerServiceTest {
     await("job " + marker + " folded").atMost(FOLD).untilAsserted(() ->
         given().get("/tracker/jobs/{id}", shown).then().statusCode(200).body("state", equalTo("QUEUED")));
     given().get("/tracker/jobs/{id}", aborted).then().statusCode(404);
+  }
+
+  /** The test profile's bound is 2 s (src/test/resources/application.properties). */
+  @Test
+  void aJobWithoutNewsPastTheBoundRaisesTheAlarmUntilItFinishes() {
+    String batchId = newBatchId();
+    String job = jobId(batchId, 0);
+    // Queued an hour ago: the job longest without news of all, so among the few the health check names
+    // whatever other tests left QUEUED or RUNNING.
+    clock -= Duration.ofHours(1).toMillis();
+    inTransaction(send -> send.accept(event(queued(job, batchId, "a red ball"))));
+
+    String stuckJobs = "checks.find { it.name == 'stuck-jobs' }";
+    await("job " + job + " reported stuck").atMost(FOLD).untilAsserted(() ->
+        given().get("/q/health/group/alarms").then().statusCode(503)
+            .body("status", equalTo("DOWN"))
+            .body(stuckJobs + ".status", equalTo("DOWN"))
+            .body(stuckJobs + ".data.bound", equalTo("PT2S"))
+            .body(stuckJobs + ".data", hasEntry(equalTo(job), startsWith("QUEUED since "))));
+    // Not a reason to take the tracker out of service.
+    given().get("/q/health/ready").then().statusCode(200);
+    assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+        .containsPattern("(?m)^flowreel_tracker_jobs_stuck [1-9]");
+
+    inTransaction(send -> send.accept(event(base(job, batchId, Stage.REWRITE, StageEventType.CANCELLED))));
+
+    await("job " + job + " no longer stuck").atMost(FOLD).untilAsserted(() ->
+        given().get("/q/health/group/alarms").then().body(stuckJobs + ".data", not(hasKey(job))));
   }
 
   /** Job ids as the gateway names them: the batch id and the job's index in the batch. */
