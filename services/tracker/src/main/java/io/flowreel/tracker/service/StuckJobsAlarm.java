@@ -34,6 +34,7 @@ import org.jboss.logging.Logger;
 public class StuckJobsAlarm {
 
   private static final Logger LOG = Logger.getLogger(StuckJobsAlarm.class);
+  private static final int LOGGED_PER_SCAN = 20;
 
   /** What one scan found, for the health check. */
   public record Scan(Instant at, List<StuckJob> stuck) {}
@@ -107,17 +108,22 @@ public class StuckJobsAlarm {
 
   private void report(List<StuckJob> stuck) {
     Set<String> stuckNow = stuck.stream().map(StuckJob::jobId).collect(Collectors.toSet());
-    for (StuckJob job : stuck) {
-      if (!stuckBefore.contains(job.jobId())) {
-        LOG.warnf("job %s of batch %s is stuck: %s, no event since %s (more than %s)", job.jobId(), job.batchId(),
-            describe(job), Instant.ofEpochMilli(job.lastEventMillis()), rule.bound());
-      }
+    List<StuckJob> newlyStuck = stuck.stream().filter(job -> !stuckBefore.contains(job.jobId())).toList();
+    // A whole batch can go stuck at once (a stage without workers): name a few, count the rest.
+    for (StuckJob job : newlyStuck.subList(0, Math.min(LOGGED_PER_SCAN, newlyStuck.size()))) {
+      LOG.warnf("job %s of batch %s is stuck: %s, no event since %s (more than %s)", job.jobId(), job.batchId(),
+          describe(job), Instant.ofEpochMilli(job.lastEventMillis()), rule.bound());
     }
-    for (String jobId : stuckBefore) {
-      if (!stuckNow.contains(jobId)) {
-        JobStatus job = streams.jobs().get(jobId);
-        LOG.warnf("job %s is no longer stuck: %s", jobId, job == null ? "gone" : job.state());
-      }
+    if (newlyStuck.size() > LOGGED_PER_SCAN) {
+      LOG.warnf("and %d more jobs are stuck (%d in all)", newlyStuck.size() - LOGGED_PER_SCAN, stuck.size());
+    }
+    List<String> cleared = stuckBefore.stream().filter(jobId -> !stuckNow.contains(jobId)).sorted().toList();
+    for (String jobId : cleared.subList(0, Math.min(LOGGED_PER_SCAN, cleared.size()))) {
+      JobStatus job = streams.jobs().get(jobId);
+      LOG.warnf("job %s is no longer stuck: %s", jobId, job == null ? "gone" : job.state());
+    }
+    if (cleared.size() > LOGGED_PER_SCAN) {
+      LOG.warnf("and %d more jobs are no longer stuck (%d still are)", cleared.size() - LOGGED_PER_SCAN, stuck.size());
     }
     stuckBefore = stuckNow;
   }
