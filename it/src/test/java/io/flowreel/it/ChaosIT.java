@@ -41,20 +41,24 @@ import org.junit.jupiter.api.Test;
  * one service process is killed with -9 every 10 s (every kind in turn: the six stages, the tracker
  * and the gateway; the supervisor restarts it, as under {@code flowreel up}), the broker is stopped
  * and started again once, and S3 is frozen for 60 s. Every job must succeed, be published under
- * exactly one attempt, and none may be lost.
+ * exactly one attempt, and none may be lost. {@code tools/chaos.sh} runs it at full size (1,000
+ * jobs) and with real compute for a sample, through the {@code flowreel.chaos.*} properties below.
  */
 class ChaosIT {
 
-  private static final int JOBS = 100;
-  private static final int BATCHES = 4;
+  // tools/chaos.sh sets these for the full-size run; the defaults are the CI run.
+  private static final int JOBS = Integer.getInteger("flowreel.chaos.jobs", 100);
+  private static final int BATCHES = Integer.getInteger("flowreel.chaos.batches", 4);
+  /** How long each simulated stage holds a task, or "real" to render with the tiny pack. */
+  private static final String HOLD = System.getProperty("flowreel.chaos.hold", "250ms");
+  private static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("flowreel.chaos.minutes", 9));
   private static final String TENANT = "chaos";
-  private static final Duration HOLD = Duration.ofMillis(250);
   private static final Duration KILL_EVERY = Duration.ofSeconds(10);
   private static final Duration BROKER_RESTART_AT = Duration.ofSeconds(20);
   private static final Duration STORAGE_FROZEN_AT = Duration.ofSeconds(45);
   private static final Duration OUTAGE = Duration.ofSeconds(60);
-  private static final Duration RUN_LIMIT = Duration.ofMinutes(9);
-  private static final Pattern SIMULATED_MANIFEST = Pattern.compile("outputs/([^/]+)/(.+)\\.attempt-(\\d+)\\.simulated\\.json");
+  private static final Pattern PUBLISHED =
+      Pattern.compile("outputs/([^/]+)/(.+)\\.attempt-(\\d+)\\.(simulated\\.json|json|mp4|png)");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -66,7 +70,8 @@ class ChaosIT {
     DataDirs.delete(dir);
     Map<Stage, Integer> one = new LinkedHashMap<>();
     StagesOnTheBusIT.ALL_STAGES.forEach(stage -> one.put(stage, 1));
-    farm = RenderFarm.start(dir, one, true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", HOLD.toMillis() + "ms"));
+    farm = RenderFarm.start(dir, one, true,
+        HOLD.equals("real") ? Map.of() : Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", HOLD));
     farm.supervise();
   }
 
@@ -139,11 +144,12 @@ class ChaosIT {
     }
     System.out.println("chaos: " + String.join("; ", chaos));
 
-    Map<String, List<Integer>> publishedAttempts = new TreeMap<>();
+    Map<String, Set<Integer>> publishedAttempts = new TreeMap<>();
     for (String key : farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/")) {
-      Matcher m = SIMULATED_MANIFEST.matcher(key);
-      assertThat(m.matches()).as("only simulated manifests are published: " + key).isTrue();
-      publishedAttempts.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(Integer.parseInt(m.group(3)));
+      Matcher m = PUBLISHED.matcher(key);
+      assertThat(m.matches()).as("published object " + key).isTrue();
+      assertThat(m.group(4).equals("simulated.json")).as(key + " in a " + HOLD + " run").isEqualTo(!HOLD.equals("real"));
+      publishedAttempts.computeIfAbsent(m.group(2), k -> new java.util.TreeSet<>()).add(Integer.parseInt(m.group(3)));
     }
     Map<String, Long> states = new TreeMap<>();
     jobs.values().forEach(j -> states.merge(j.path("state").asText(), 1L, Long::sum));
@@ -151,10 +157,13 @@ class ChaosIT {
     long publishDeliveries = jobs.keySet().stream()
         .mapToLong(id -> farm.events(id).stream().filter(e -> e.getStage() == Stage.PUBLISH
             && e.getType() == StageEventType.SUCCEEDED).count()).sum();
-    String report = String.format("{\"submitted\": %d, \"known\": %d, \"states\": %s, \"published\": %d, "
-            + "\"publishedMoreThanOnce\": %d, \"publishSucceededEvents\": %d, \"kills\": %d, \"seconds\": %.0f}",
-        JOBS, jobs.size(), JSON.writeValueAsString(states), publishedAttempts.size(), publishedTwice,
-        publishDeliveries, kills.get(), (System.nanoTime() - t0) / 1e9);
+    String report = String.format("{\"compute\": \"%s\", \"submitted\": %d, \"succeeded\": %d, \"failed\": %d, "
+            + "\"publishedMoreThanOnce\": %d, \"lost\": %d, \"states\": %s, \"published\": %d, "
+            + "\"publishSucceededEvents\": %d, \"kills\": %d, \"brokerRestarts\": 1, \"storageOutageSeconds\": %d, "
+            + "\"seconds\": %.0f}",
+        HOLD.equals("real") ? "real" : "simulated " + HOLD, JOBS, states.getOrDefault("SUCCEEDED", 0L),
+        states.getOrDefault("FAILED", 0L), publishedTwice, JOBS - jobs.size(), JSON.writeValueAsString(states),
+        publishedAttempts.size(), publishDeliveries, kills.get(), OUTAGE.toSeconds(), (System.nanoTime() - t0) / 1e9);
     System.out.println("chaos report: " + report);
     Files.writeString(Path.of("target", "chaos-report.json"), report + "\n");
 
