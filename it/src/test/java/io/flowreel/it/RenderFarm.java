@@ -188,6 +188,14 @@ final class RenderFarm implements AutoCloseable {
     return stack.services().stream().filter(s -> s.service().equals(SERVICES.get(stage)) && s.isAlive()).toList();
   }
 
+  /** Puts stage events on {@code flowreel.events} as the stages would, and waits until the broker has them all. */
+  void sendEvents(List<StageEvent> events) {
+    for (StageEvent event : events) {
+      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.getJobId(), Topics.EVENTS.serializeValue(event)));
+    }
+    producer.flush();
+  }
+
   /** Puts a task on {@code stage}'s topic, as the previous stage (or the gateway) would. */
   void submit(Stage stage, RenderTask task) throws Exception {
     String topic = Topics.tasks(stage).name();

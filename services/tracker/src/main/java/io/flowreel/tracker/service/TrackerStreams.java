@@ -39,8 +39,11 @@ public class TrackerStreams {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     props.put(StreamsConfig.STATE_DIR_CONFIG, config.tracker().stateDir().toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(config.tracker().commitInterval().toMillis()));
-    // The gateway submits a batch in one transaction: an aborted submission must never show up.
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    // Exactly once: a stage's store update, what it forwards and its input offsets commit in one
+    // transaction, so a tracker killed mid-fold replays nothing into the batch counts (at least once,
+    // the batches store re-applied the job changes it had already counted). It also reads committed
+    // only: the tasks and QUEUED events of an aborted gateway submission never show up.
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     // Start from the beginning the first time: status is the fold of every event ever sent.
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     config.tracker().instanceId().ifPresent(id ->
