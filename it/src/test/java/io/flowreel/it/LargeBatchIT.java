@@ -1,0 +1,120 @@
+package io.flowreel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.infra.DataDirs;
+import io.flowreel.messages.Stage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A batch of 2,000 jobs as a studio queues it (issue 19, item 7): submitted in one request to a farm
+ * of simulated-compute stages, watched through the batch status and pages of its jobs, cancelled
+ * while it runs. Every job must end SUCCEEDED (those finished before the cancel, each with its
+ * published manifest) or CANCELLED (with nothing published); none lost, none failed.
+ */
+class LargeBatchIT {
+
+  private static final int JOBS = 2000;
+  private static final Pattern PUBLISHED = Pattern.compile("outputs/[^/]+/(.+)\\.attempt-1\\.simulated\\.json");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private static RenderFarm farm;
+
+  @BeforeAll
+  static void startFarm() throws Exception {
+    Path dir = Path.of("target", "it-large-batch").toAbsolutePath();
+    DataDirs.delete(dir);
+    Map<Stage, Integer> one = new LinkedHashMap<>();
+    StagesOnTheBusIT.ALL_STAGES.forEach(stage -> one.put(stage, 1));
+    farm = RenderFarm.start(dir, one, true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "100ms"));
+  }
+
+  @AfterAll
+  static void stopFarm() {
+    if (farm != null) {
+      farm.close();
+    }
+  }
+
+  @Test
+  void aBatchOfTwoThousandJobsIsSubmittedWatchedAndCancelledWithNoJobLost() throws Exception {
+    StringBuilder body = new StringBuilder("{\"defaults\": {\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 2}, "
+        + "\"jobs\": [");
+    for (int i = 0; i < JOBS; i++) {
+      body.append(i == 0 ? "" : ", ").append("{\"prompt\": \"a red ball ").append(i).append("\", \"seed\": ")
+          .append(i).append('}');
+    }
+    long t0 = System.nanoTime();
+    HttpResponse<String> submitted = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches"))
+        .header("Content-Type", "application/json").header("Idempotency-Key", "large-batch")
+        .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())));
+    double submitSeconds = (System.nanoTime() - t0) / 1e9;
+    assertThat(submitted.statusCode()).as(submitted.body()).isIn(201, 202);
+    String batch = JSON.readTree(submitted.body()).path("batch").path("id").asText();
+
+    // Watched as a studio would: the counts move, and any page of the jobs can be read.
+    await().atMost(Duration.ofMinutes(2)).until(() -> get("/v1/batches/" + batch).path("succeeded").asLong() >= 10);
+    JsonNode page = get("/v1/batches/" + batch + "/jobs?from=1500&limit=500");
+    assertThat(page.path("jobs")).hasSize(500);
+    assertThat(page.path("total").asLong()).isEqualTo(JOBS);
+    assertThat(page.path("jobs").get(0).path("id").asText()).isEqualTo(String.format("%s-%06d", batch, 1500));
+
+    long cancelledAt = System.nanoTime();
+    HttpResponse<String> cancel = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches/" + batch
+        + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()));
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+    await().atMost(Duration.ofMinutes(4)).until(() -> get("/v1/batches/" + batch).path("done").asLong() >= JOBS);
+    double cancelSeconds = (System.nanoTime() - cancelledAt) / 1e9;
+
+    Map<String, String> states = new TreeMap<>();
+    for (int from = 0; from < JOBS; from += 1000) {
+      get("/v1/batches/" + batch + "/jobs?from=" + from + "&limit=1000").path("jobs")
+          .forEach(job -> states.put(job.path("id").asText(), job.path("state").asText()));
+    }
+    Set<String> published = farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/").stream()
+        .map(PUBLISHED::matcher).filter(Matcher::matches).map(m -> m.group(1)).collect(Collectors.toSet());
+    Map<String, Long> counts = states.values().stream().collect(Collectors.groupingBy(s -> s, TreeMap::new,
+        Collectors.counting()));
+    JsonNode status = get("/v1/batches/" + batch);
+    System.out.printf("2,000 jobs submitted in %.1f s; cancelled after %d had succeeded; every job ended %.1f s "
+        + "after the cancel: %s%n", submitSeconds, published.size(), cancelSeconds, counts);
+
+    assertThat(states).as("every job known, none lost").hasSize(JOBS);
+    assertThat(counts.keySet()).as("every job succeeded or was cancelled").isSubsetOf("SUCCEEDED", "CANCELLED")
+        .contains("CANCELLED");
+    assertThat(states.entrySet().stream().filter(e -> e.getValue().equals("SUCCEEDED")).map(Map.Entry::getKey))
+        .as("published exactly the jobs that succeeded").containsExactlyInAnyOrderElementsOf(published);
+    assertThat(status.path("succeeded").asLong()).as(status.toString()).isEqualTo(counts.getOrDefault("SUCCEEDED", 0L));
+    assertThat(status.path("cancelled").asLong()).as(status.toString()).isEqualTo(counts.get("CANCELLED"));
+    assertThat(status.path("failed").asLong()).as(status.toString()).isZero();
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode get(String path) throws Exception {
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + path)).GET());
+    assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+}
