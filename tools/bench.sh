@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks behind docs/benchmarks.md and prints one JSON line per measurement.
-#   tools/bench.sh [stages|dit|memory|bus|all]
+#   tools/bench.sh [stages|dit|memory|bus|pipeline|all]
 # The PyTorch half of "dit" needs Debian's python3-torch (see tools/README.md); it is skipped without it.
 set -euo pipefail
 home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +37,12 @@ if [[ $what == memory || $what == all ]]; then
     run io.flowreel.bench.DecodeMemory "$pack" $size untiled
     run io.flowreel.bench.DecodeMemory "$pack" $size tiled 16 8 4
   done
+fi
+
+if [[ $what == pipeline || $what == all ]]; then
+  # 200 jobs on simulated compute, holds as in issue 19 item 3, four denoisers and two decoders.
+  run io.flowreel.bench.PipelineEfficiency 200 rewrite=10:1 encode=20:1 denoise=400:4 decode=120:2 upsample=80:1 \
+    publish=40:1
 fi
 
 if [[ $what == bus || $what == all ]]; then
