@@ -24,13 +24,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -61,7 +59,7 @@ public final class BusHop {
       }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
-           KafkaConsumer<String, StageEvent> events = eventConsumer(broker.bootstrapServers())) {
+           KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-events")) {
         List<Double> hops = new ArrayList<>();
         List<Double> inHandler = new ArrayList<>();
         for (int job = -2; job < jobs; job++) { // two warm-up jobs
@@ -119,16 +117,5 @@ public final class BusHop {
 
   private static double p99(double[] sorted) {
     return sorted[(int) Math.ceil(0.99 * sorted.length) - 1];
-  }
-
-  private static KafkaConsumer<String, StageEvent> eventConsumer(String bootstrap) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
-    props.put("group.id", "bench-events");
-    props.put("auto.offset.reset", "earliest");
-    KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        MessageSerdes.stageEvent().deserializer());
-    consumer.subscribe(List.of(Topics.EVENTS.name()));
-    return consumer;
   }
 }

@@ -35,14 +35,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -87,7 +85,7 @@ public final class BusMakespan {
       }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
-           KafkaConsumer<String, StageEvent> events = eventConsumer(broker.bootstrapServers())) {
+           KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-makespan")) {
         submitAndWait(producer, events, List.of("warmup"), width, height, frames);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
@@ -145,16 +143,5 @@ public final class BusMakespan {
       case PUBLISH -> new PublishHandler(pack);
       default -> throw new IllegalArgumentException("no handler for stage " + stage);
     };
-  }
-
-  private static KafkaConsumer<String, StageEvent> eventConsumer(String bootstrap) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
-    props.put("group.id", "bench-makespan");
-    props.put("auto.offset.reset", "earliest");
-    KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        MessageSerdes.stageEvent().deserializer());
-    consumer.subscribe(List.of(Topics.EVENTS.name()));
-    return consumer;
   }
 }

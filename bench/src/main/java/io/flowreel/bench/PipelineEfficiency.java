@@ -11,7 +11,6 @@ import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
-import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.runtime.SimulatedStage;
@@ -26,14 +25,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -87,7 +84,7 @@ public final class PipelineEfficiency {
       }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
-           KafkaConsumer<String, StageEvent> events = eventConsumer(broker.bootstrapServers())) {
+           KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-pipeline")) {
         run(producer, events, List.of("warmup-1", "warmup-2"));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
@@ -145,16 +142,5 @@ public final class PipelineEfficiency {
       }
     }
     return busy;
-  }
-
-  private static KafkaConsumer<String, StageEvent> eventConsumer(String bootstrap) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
-    props.put("group.id", "bench-pipeline");
-    props.put("auto.offset.reset", "earliest");
-    KafkaConsumer<String, StageEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        MessageSerdes.stageEvent().deserializer());
-    consumer.subscribe(List.of(Topics.EVENTS.name()));
-    return consumer;
   }
 }
