@@ -68,9 +68,7 @@ class ChaosIT {
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-chaos").toAbsolutePath();
     DataDirs.delete(dir);
-    Map<Stage, Integer> one = new LinkedHashMap<>();
-    StagesOnTheBusIT.ALL_STAGES.forEach(stage -> one.put(stage, 1));
-    farm = RenderFarm.start(dir, one, true,
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true,
         HOLD.equals("real") ? Map.of() : Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", HOLD));
     farm.supervise();
   }

@@ -55,11 +55,8 @@ class GatewayIT {
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-gateway").toAbsolutePath();
     DataDirs.delete(dir);
-    Map<Stage, Integer> instances = new LinkedHashMap<>();
-    for (Stage stage : StagesOnTheBusIT.ALL_STAGES) {
-      instances.put(stage, 1); // one denoiser: a long job holds it, so the next one waits in its queue
-    }
-    farm = RenderFarm.start(dir, instances, true);
+    // One denoiser: a long job holds it, so the next one waits in its queue.
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true);
     api = farm.gatewayUrl();
   }
 

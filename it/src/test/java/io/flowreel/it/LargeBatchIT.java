@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.infra.DataDirs;
-import io.flowreel.messages.Stage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -43,9 +41,7 @@ class LargeBatchIT {
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-large-batch").toAbsolutePath();
     DataDirs.delete(dir);
-    Map<Stage, Integer> one = new LinkedHashMap<>();
-    StagesOnTheBusIT.ALL_STAGES.forEach(stage -> one.put(stage, 1));
-    farm = RenderFarm.start(dir, one, true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "100ms"));
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "100ms"));
   }
 
   @AfterAll

@@ -139,6 +139,13 @@ final class RenderFarm implements AutoCloseable {
     }
   }
 
+  /** One instance of every stage. */
+  static Map<Stage, Integer> oneOfEachStage() {
+    Map<Stage, Integer> one = new LinkedHashMap<>();
+    StagesOnTheBusIT.ALL_STAGES.forEach(stage -> one.put(stage, 1));
+    return one;
+  }
+
   private static Map<String, String> merged(Map<String, String> base, Map<String, String> extra) {
     Map<String, String> all = new LinkedHashMap<>(base);
     all.putAll(extra);

@@ -1,5 +1,6 @@
 package io.flowreel.it;
 
+import io.flowreel.contract.Stages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -53,8 +54,7 @@ import org.junit.jupiter.api.Test;
 class StagesOnTheBusIT {
 
   static final String BATCH = "it-batch";
-  static final List<Stage> ALL_STAGES = List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE,
-      Stage.UPSAMPLE, Stage.PUBLISH);
+  static final List<Stage> ALL_STAGES = Stages.PIPELINE;
   static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);
   static final ObjectMapper JSON = new ObjectMapper();
 
