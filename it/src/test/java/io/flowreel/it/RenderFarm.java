@@ -275,6 +275,16 @@ final class RenderFarm implements AutoCloseable {
     return keys;
   }
 
+  /** Total size of the objects in {@code bucket} under {@code prefix}. */
+  long bytes(String bucket, String prefix) throws Exception {
+    long total = 0;
+    for (Result<Item> item : storage.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+        .recursive(true).build())) {
+      total += item.get().size();
+    }
+    return total;
+  }
+
   /** Stops every service, then the servers. Safe to call on a half-started farm. */
   @Override
   public void close() {

@@ -219,15 +219,22 @@ class StagesOnTheBusIT {
     assertThat(farm.tasks(Stage.DECODE, job)).isEmpty();
   }
 
-  /** (e) The bus renders exactly what LocalRenderer (./flowreel render --local) renders with the same settings. */
+  /**
+   * (e) A job of the pack's default size and steps renders through the bus to exactly what LocalRenderer
+   * (./flowreel render --local) renders, and its frames cross the bus as 8 bits: everything it stores in
+   * S3 (work objects and outputs) stays under 5 MB, where float32 frames took about 17 MB.
+   */
   @Test
-  void aJobRenderedThroughTheBusMatchesTheLocalRender() throws Exception {
+  void aDefaultJobRenderedThroughTheBusMatchesTheLocalRenderAndStoresUnderFiveMegabytes() throws Exception {
     String job = "same-as-local-1";
-    JobSpec spec = spec(job).setSeed(42).setPrompt("a blue box sliding across a wooden table").build();
+    ModelPack pack = ModelPack.load(farm.repo().resolve("models/tiny"));
+    var defaults = pack.manifest().output();
+    JobSpec spec = spec(job).setSeed(42).setPrompt("a blue box sliding across a wooden table")
+        .setWidth(defaults.width()).setHeight(defaults.height()).setFrames(defaults.frames())
+        .setSteps(pack.manifest().sampler().steps()).build();
     farm.submit(Stage.REWRITE, task(spec, ALL_STAGES));
 
     Path local = Files.createDirectories(Path.of("target", "it-local-render"));
-    ModelPack pack = ModelPack.load(farm.repo().resolve("models/tiny"));
     RenderManifest manifest = new LocalRenderer(pack, OnnxRuntimeEngine.forPack(pack)).render(RenderPlan.of(job,
         JobSpecMapper.settings(spec), pack), local, LocalRenderer.Progress.NONE, () -> false);
     List<RgbFrame> expected = Mp4Reader.readAll(local.resolve(manifest.outputs().video()));
@@ -237,8 +244,38 @@ class StagesOnTheBusIT {
         .filter(a -> a.getName().equals("video")).findFirst().orElseThrow();
     List<RgbFrame> actual = Mp4Reader.readAll(download(video, job + ".mp4"));
 
-    assertThat(actual).hasSize(5);
+    assertThat(actual).hasSize(defaults.frames());
     assertThat(actual).isEqualTo(expected);
+
+    long stored = farm.bytes(RenderFarm.WORK_BUCKET, "jobs/" + job + "/")
+        + farm.bytes(RenderFarm.OUTPUT_BUCKET, "outputs/" + BATCH + "/" + job + ".");
+    // The denoiser checkpoints every 5 steps (DenoiseHandler.DEFAULT_CHECKPOINT_EVERY) into one object:
+    // the writes it overwrote count too.
+    long checkpointRewrites = Math.max(0, (spec.getSteps() - 1) / 5 - 1);
+    long checkpoint = farm.bytes(RenderFarm.WORK_BUCKET, "jobs/" + job + "/attempt-1/denoise/checkpoint");
+    long written = stored + checkpointRewrites * checkpoint;
+    System.out.printf("bytes written to S3 by a default job (%dx%dx%d, %d steps): %d (%d stored)%n",
+        defaults.width(), defaults.height(), defaults.frames(), spec.getSteps(), written, stored);
+    assertThat(written).isLessThanOrEqualTo(5L * 1024 * 1024);
+  }
+
+  /**
+   * (f) The largest size and frame count the tiny pack advertises renders through the services with
+   * the heaps `flowreel up` gives them (float32 frames overflowed the upsampler and the publisher).
+   */
+  @Test
+  void theLargestSizeThePackAdvertisesRendersThroughTheServices() throws Exception {
+    String job = "largest-1";
+    farm.submit(Stage.REWRITE, task(spec(job).setWidth(512).setHeight(512).setFrames(61).build(), ALL_STAGES));
+    await().atMost(Duration.ofMinutes(8)).until(() -> !events(job, Stage.PUBLISH, StageEventType.SUCCEEDED).isEmpty()
+        || !types(job, null).stream().filter(t -> t == StageEventType.DEAD_LETTERED).toList().isEmpty());
+    assertThat(types(job, null)).doesNotContain(StageEventType.DEAD_LETTERED, StageEventType.FAILED);
+    ArtifactRef video = events(job, Stage.PUBLISH, StageEventType.SUCCEEDED).get(0).getArtifacts().stream()
+        .filter(a -> a.getName().equals("video")).findFirst().orElseThrow();
+    Mp4Reader.VideoInfo info = Mp4Reader.probe(download(video, job + ".mp4"));
+    assertThat(info.frames()).isEqualTo(61);
+    assertThat(info.width()).isEqualTo(512);
+    assertThat(info.height()).isEqualTo(512);
   }
 
   // --- jobs and events ---

@@ -1,26 +1,39 @@
 package io.flowreel.media;
 
+import io.flowreel.tensor.ByteTensor;
 import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.Pixels;
 
-/** Network output in [-1, 1] (planar RGB) to 8-bit interleaved RGB. */
+/** Planar {@code [n, 3, h, w]} frames to one 8-bit interleaved RGB frame, by {@link Pixels}' rule. */
 public final class PixelConversion {
 
   private PixelConversion() {}
 
-  /** Frame {@code index} of {@code [n, 3, h, w]}; values are clamped first, as decoders overshoot. */
+  /** Frame {@code index} of network output in [-1, 1]. */
   public static RgbFrame toRgb(FloatTensor frames, int index) {
-    int h = frames.dim(2);
-    int w = frames.dim(3);
-    int plane = h * w;
+    int plane = frames.dim(2) * frames.dim(3);
     float[] data = frames.data();
     int base = index * 3 * plane;
     byte[] rgb = new byte[3 * plane];
     for (int i = 0; i < plane; i++) {
       for (int c = 0; c < 3; c++) {
-        float v = Math.max(-1f, Math.min(1f, data[base + c * plane + i]));
-        rgb[3 * i + c] = (byte) Math.round((v + 1f) * 127.5f);
+        rgb[3 * i + c] = (byte) Pixels.toByte(data[base + c * plane + i]);
       }
     }
-    return new RgbFrame(w, h, rgb);
+    return new RgbFrame(frames.dim(3), frames.dim(2), rgb);
+  }
+
+  /** Frame {@code index} of frames already in 8 bits: planar to interleaved, nothing rounded. */
+  public static RgbFrame toRgb(ByteTensor frames, int index) {
+    int plane = frames.dim(2) * frames.dim(3);
+    byte[] data = frames.data();
+    int base = index * 3 * plane;
+    byte[] rgb = new byte[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        rgb[3 * i + c] = data[base + c * plane + i];
+      }
+    }
+    return new RgbFrame(frames.dim(3), frames.dim(2), rgb);
   }
 }

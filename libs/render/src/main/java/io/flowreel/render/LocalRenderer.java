@@ -10,6 +10,7 @@ import io.flowreel.pack.RenderPlan;
 import io.flowreel.prompts.PromptRewriter;
 import io.flowreel.prompts.RuleBasedPromptRewriter;
 import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tiling.EightBitFrames;
 import io.flowreel.tiling.FrameChunkSink;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Every stage in one process, without Kafka or S3: decoded frames stream through the upsampler
- * into the MP4 writer, so no stage holds the whole video in memory.
+ * into the MP4 writer, so no stage holds the whole video in memory. Decoded frames are rounded to
+ * 8 bits before the upsampler sees them, as they are stored on the bus ({@link EightBitFrames}).
  */
 public final class LocalRenderer {
 
@@ -90,7 +92,7 @@ public final class LocalRenderer {
     try (PublishStage.Clip clip = publish.open(outDir, id, g.width(), g.height(), spec.fps(), g.frames())) {
       FrameChunkSink out = timed(clip.frames(), Stage.PUBLISH, nanos);
       if (g.upsample()) {
-        out = timed(upsample.into(out), Stage.UPSAMPLE, nanos);
+        out = EightBitFrames.roundTrip(timed(upsample.into(out), Stage.UPSAMPLE, nanos));
       }
       t0 = System.nanoTime();
       decode.decode(latent, out);

@@ -31,7 +31,7 @@ public final class StoredTensors {
       Map<String, ? extends Tensor> tensors) throws IOException {
     List<Artifact.TensorInfo> infos = new ArrayList<>();
     tensors.forEach((tensorName, t) -> infos.add(new Artifact.TensorInfo(tensorName,
-        t instanceof FloatTensor ? "F32" : "I64", Arrays.stream(t.shape()).mapToObj(d -> (long) d).toList())));
+        t.dtype(), Arrays.stream(t.shape()).mapToObj(d -> (long) d).toList())));
     return store.put(bucket, key, SafeTensors.toBytes(tensors), Artifact.Format.SAFETENSORS, stage, name, infos);
   }
 

@@ -22,6 +22,11 @@ public record FloatTensor(int[] shape, float[] data) implements Tensor {
     return shape.clone();
   }
 
+  @Override
+  public String dtype() {
+    return "F32";
+  }
+
   public int dim(int i) {
     return shape[i];
   }

@@ -15,4 +15,9 @@ public record LongTensor(int[] shape, long[] data) implements Tensor {
   public int[] shape() {
     return shape.clone();
   }
+
+  @Override
+  public String dtype() {
+    return "I64";
+  }
 }

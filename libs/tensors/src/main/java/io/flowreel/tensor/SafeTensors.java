@@ -90,7 +90,8 @@ public final class SafeTensors {
     int width = switch (dtype) {
       case "F32" -> 4;
       case "I64" -> 8;
-      default -> throw new IllegalArgumentException(name + ": dtype " + dtype + " is not supported (F32, I64)");
+      case "U8" -> 1;
+      default -> throw new IllegalArgumentException(name + ": dtype " + dtype + " is not supported (F32, I64, U8)");
     };
     long count;
     long bytes;
@@ -105,6 +106,11 @@ public final class SafeTensors {
           + Tensor.describe(shape) + " and a body of " + body.capacity() + " bytes");
     }
     ByteBuffer slice = body.duplicate().position((int) begin).limit((int) end).slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (width == 1) {
+      byte[] data = new byte[(int) count];
+      slice.get(data);
+      return new ByteTensor(shape, data);
+    }
     if (width == 4) {
       float[] data = new float[(int) count];
       slice.asFloatBuffer().get(data);
@@ -120,9 +126,9 @@ public final class SafeTensors {
     long offset = 0;
     for (Map.Entry<String, ? extends Tensor> entry : tensors.entrySet()) {
       Tensor t = entry.getValue();
-      long bytes = t.elementCount() * (t instanceof FloatTensor ? 4 : 8);
+      long bytes = t.elementCount() * width(t);
       ObjectNode node = header.putObject(entry.getKey());
-      node.put("dtype", t instanceof FloatTensor ? "F32" : "I64");
+      node.put("dtype", t.dtype());
       var shape = node.putArray("shape");
       for (int d : t.shape()) {
         shape.add(d);
@@ -153,7 +159,14 @@ public final class SafeTensors {
     return out.toByteArray();
   }
 
+  private static int width(Tensor t) {
+    return t instanceof ByteTensor ? 1 : t instanceof FloatTensor ? 4 : 8;
+  }
+
   private static byte[] encode(Tensor t) {
+    if (t instanceof ByteTensor b) {
+      return b.data();
+    }
     if (t instanceof FloatTensor f) {
       ByteBuffer buffer = ByteBuffer.allocate(f.data().length * 4).order(ByteOrder.LITTLE_ENDIAN);
       buffer.asFloatBuffer().put(f.data());

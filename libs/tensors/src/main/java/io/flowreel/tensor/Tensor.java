@@ -3,9 +3,12 @@ package io.flowreel.tensor;
 import java.util.Arrays;
 
 /** A dense, row-major tensor held on the Java heap. */
-public sealed interface Tensor permits FloatTensor, LongTensor {
+public sealed interface Tensor permits FloatTensor, LongTensor, ByteTensor {
 
   int[] shape();
+
+  /** The safetensors dtype: F32, I64 or U8. */
+  String dtype();
 
   default long elementCount() {
     return count(shape());

@@ -29,6 +29,18 @@ class SafeTensorsTest {
   }
 
   @Test
+  void roundTripsEightBitFramesAfterOtherTensorsAsDtypeU8() throws Exception {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    tensors.put("scale", new FloatTensor(new int[] {1}, new float[] {0.5f}));
+    tensors.put("frames", new ByteTensor(new int[] {1, 3, 1, 2}, new byte[] {0, 1, 127, (byte) 128, (byte) 254, (byte) 255}));
+    byte[] bytes = SafeTensors.toBytes(tensors);
+    assertThat(new String(bytes, 8, bytes.length - 8 - 6, java.nio.charset.StandardCharsets.US_ASCII)).contains("\"dtype\":\"U8\"");
+    ByteTensor frames = (ByteTensor) SafeTensors.read(new ByteArrayInputStream(bytes)).get("frames");
+    assertThat(frames.shape()).containsExactly(1, 3, 1, 2);
+    assertThat(frames.data()).containsExactly(0, 1, 127, (byte) 128, (byte) 254, (byte) 255);
+  }
+
+  @Test
   void truncatedDataIsRefused() {
     byte[] bytes = SafeTensors.toBytes(Map.of("x", FloatTensor.zeros(4, 4)));
     byte[] cut = Arrays.copyOf(bytes, bytes.length - 4);

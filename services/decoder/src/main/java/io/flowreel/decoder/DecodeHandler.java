@@ -9,7 +9,7 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.render.DecodeStage;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
-import io.flowreel.tiling.FrameCollector;
+import io.flowreel.tiling.EightBitFrames;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
 import java.util.List;
@@ -49,7 +49,7 @@ public final class DecodeHandler implements StageHandler {
 
   @Override
   public Result handle(RenderTask task, StageContext ctx) throws IOException {
-    FrameCollector frames = new FrameCollector();
+    EightBitFrames.Collector frames = new EightBitFrames.Collector();
     decode.decode(Latent.read(ctx, task), frames);
     return Result.of(ClipFrames.store(ctx, task, Stage.DECODE, frames.clip()));
   }

@@ -20,7 +20,9 @@ import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.CorruptArtifactException;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
+import io.flowreel.tensor.ByteTensor;
 import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.Pixels;
 import io.flowreel.tiling.FrameCollector;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,11 +51,11 @@ class DecodeHandlerTest {
 
     Artifact frames = DECODE.handle(denoised, FIXTURE.context()).artifacts().get(0);
     assertThat(frames.key()).isEqualTo("jobs/frames/attempt-1/decode/frames.safetensors");
-    FloatTensor clip = ClipFrames.read(FIXTURE.context(), TestTasks.with(denoised, frames));
+    ByteTensor clip = ClipFrames.read(FIXTURE.context(), TestTasks.with(denoised, frames));
     assertThat(clip.shape()).containsExactly(17, 3, 32, 32); // upsampled later to 64x64
     FrameCollector local = new FrameCollector();
     new DecodeStage(PACK, ENGINE).decode(latent, local);
-    assertThat(clip.data()).isEqualTo(local.clip().data());
+    assertThat(clip.data()).isEqualTo(Pixels.quantize(local.clip()).data());
   }
 
   @Test

@@ -20,7 +20,7 @@ import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.CorruptArtifactException;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
-import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.ByteTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +78,7 @@ public final class PublishHandler implements StageHandler {
     if (earlier.isPresent()) {
       return earlier.get();
     }
-    FloatTensor frames = ClipFrames.read(ctx, task);
+    ByteTensor frames = ClipFrames.read(ctx, task);
     SizeRules.Geometry g = job.geometry();
     int[] expected = {g.frames(), 3, g.height(), g.width()};
     if (!Arrays.equals(frames.shape(), expected)) {
@@ -132,7 +132,7 @@ public final class PublishHandler implements StageHandler {
   }
 
   /** Writes the MP4 and returns the poster frame: the middle one, as LocalRenderer picks it. */
-  private static RgbFrame encodeVideo(FloatTensor frames, Path video, int fps) throws IOException {
+  private static RgbFrame encodeVideo(ByteTensor frames, Path video, int fps) throws IOException {
     int n = frames.dim(0);
     RgbFrame poster = null;
     try (Mp4Writer writer = new Mp4Writer(video, frames.dim(3), frames.dim(2), fps)) {

@@ -20,7 +20,9 @@ import io.flowreel.service.OpenedStage;
 import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
+import io.flowreel.tensor.ByteTensor;
 import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.Pixels;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -55,7 +57,7 @@ class PublishHandlerTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) Math.sin(i * 0.001); // a smooth pattern in [-1, 1]
     }
-    FloatTensor clip = new FloatTensor(new int[] {frames, 3, height, width}, data);
+    ByteTensor clip = Pixels.quantize(new FloatTensor(new int[] {frames, 3, height, width}, data));
     Map<String, Long> millis = new LinkedHashMap<>();
     Map<String, String> engines = new LinkedHashMap<>();
     for (Stage stage : List.of(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE, Stage.UPSAMPLE)) {

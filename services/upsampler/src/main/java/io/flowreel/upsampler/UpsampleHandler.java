@@ -9,12 +9,12 @@ import io.flowreel.pack.PackManifest.DecoderSpec;
 import io.flowreel.render.UpsampleStage;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
-import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.ByteTensor;
+import io.flowreel.tensor.Pixels;
+import io.flowreel.tiling.EightBitFrames;
 import io.flowreel.tiling.FrameChunkSink;
-import io.flowreel.tiling.FrameCollector;
 import io.flowreel.tiling.TiledDecoder;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -55,22 +55,16 @@ public final class UpsampleHandler implements StageHandler {
 
   @Override
   public Result handle(RenderTask task, StageContext ctx) throws IOException {
-    FloatTensor frames = ClipFrames.read(ctx, task);
-    FrameCollector upsampled = new FrameCollector();
+    ByteTensor frames = ClipFrames.read(ctx, task);
+    EightBitFrames.Collector upsampled = new EightBitFrames.Collector();
     FrameChunkSink sink = upsample.into(upsampled);
     int n = frames.dim(0);
     int r = decoder.temporalFactor();
     // A causal decoder's first chunk lacks the r - 1 frames it drops; a non-causal one sends all at once.
     int length = decoder.causal() ? r * (chunkLatentFrames - 1) + 1 : n;
     for (int first = 0; first < n; first += length, length = r * chunkLatentFrames) {
-      sink.accept(first, frameRange(frames, first, Math.min(n, first + length)));
+      sink.accept(first, Pixels.dequantize(frames, first, Math.min(n, first + length)));
     }
     return Result.of(ClipFrames.store(ctx, task, Stage.UPSAMPLE, upsampled.clip()));
-  }
-
-  private static FloatTensor frameRange(FloatTensor frames, int from, int to) {
-    int size = 3 * frames.dim(2) * frames.dim(3);
-    return new FloatTensor(new int[] {to - from, 3, frames.dim(2), frames.dim(3)},
-        Arrays.copyOfRange(frames.data(), from * size, to * size));
   }
 }
