@@ -5,13 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.contract.Stages;
 import io.flowreel.infra.DataDirs;
+import io.flowreel.infra.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,11 +29,19 @@ import org.junit.jupiter.api.Test;
  * A batch of 2,000 jobs as a studio queues it (issue 19, item 7): submitted in one request to a farm
  * of simulated-compute stages, watched through the batch status and pages of its jobs, cancelled
  * while it runs. Every job must end SUCCEEDED (those finished before the cancel, each with its
- * published manifest) or CANCELLED (with nothing published); none lost, none failed.
+ * published manifest) or CANCELLED (with nothing published); none lost, none failed. Then the storage
+ * lifecycle (item 5), with retention shortened from a day and a month to seconds: the work bucket
+ * holds none of the batch's objects, the outputs go after their own retention, and every worker's
+ * control view is empty again (tombstones), as no job is open.
  */
 class LargeBatchIT {
 
   private static final int JOBS = 2000;
+  /** Jobs cancelled one by one before the batch is: each leaves a command keyed by the job on the control topic. */
+  private static final int CANCELLED_ALONE = 10;
+  private static final Duration WORK_RETENTION = Duration.ofSeconds(5);
+  /** Long enough for the first part to list the outputs of every job that succeeded. */
+  private static final Duration OUTPUT_RETENTION = Duration.ofSeconds(75);
   private static final Pattern PUBLISHED = Pattern.compile("outputs/[^/]+/(.+)\\.attempt-1\\.simulated\\.json");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -41,7 +52,10 @@ class LargeBatchIT {
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-large-batch").toAbsolutePath();
     DataDirs.delete(dir);
-    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "100ms"));
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "100ms",
+        "FLOWREEL_RETENTION_WORK", WORK_RETENTION.toMillis() + "ms",
+        "FLOWREEL_RETENTION_OUTPUTS", OUTPUT_RETENTION.toMillis() + "ms",
+        "FLOWREEL_RETENTION_SCAN_INTERVAL", "1s"));
   }
 
   @AfterAll
@@ -74,6 +88,11 @@ class LargeBatchIT {
     assertThat(page.path("total").asLong()).isEqualTo(JOBS);
     assertThat(page.path("jobs").get(0).path("id").asText()).isEqualTo(String.format("%s-%06d", batch, 1500));
 
+    for (int i = JOBS - CANCELLED_ALONE; i < JOBS; i++) {
+      HttpResponse<String> one = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/jobs/"
+          + String.format("%s-%06d", batch, i) + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()));
+      assertThat(one.statusCode()).as(one.body()).isEqualTo(202);
+    }
     long cancelledAt = System.nanoTime();
     HttpResponse<String> cancel = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches/" + batch
         + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()));
@@ -102,6 +121,31 @@ class LargeBatchIT {
     assertThat(status.path("succeeded").asLong()).as(status.toString()).isEqualTo(counts.getOrDefault("SUCCEEDED", 0L));
     assertThat(status.path("cancelled").asLong()).as(status.toString()).isEqualTo(counts.get("CANCELLED"));
     assertThat(status.path("failed").asLong()).as(status.toString()).isZero();
+
+    // Storage lifecycle: work objects WORK_RETENTION after each job ended, outputs OUTPUT_RETENTION after
+    // it was published, and the control commands of the finished jobs and batch (a scan a second).
+    List<ServiceProcess> workers = farm.services().stream().filter(p -> RenderFarm.SERVICES.containsValue(p.service()))
+        .toList();
+    assertThat(workers).hasSize(Stages.PIPELINE.size());
+    await().atMost(WORK_RETENTION.plusSeconds(30)).untilAsserted(() -> {
+      assertThat(farm.keys(RenderFarm.WORK_BUCKET, "jobs/" + batch)).as("work objects of the batch").isEmpty();
+      for (ServiceProcess worker : workers) {
+        assertThat(controlViewTargets(worker)).as("control commands held by " + worker.instanceId()).isZero();
+      }
+    });
+    assertThat(farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/")).as("outputs before their retention")
+        .isNotEmpty();
+    await().atMost(OUTPUT_RETENTION.plusSeconds(30)).until(() ->
+        farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/").isEmpty());
+  }
+
+  /** The worker's {@code flowreel_control_view_targets} gauge, from its /q/metrics. */
+  private static double controlViewTargets(ServiceProcess worker) throws Exception {
+    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/q/metrics"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return metrics.lines().filter(line -> line.startsWith("flowreel_control_view_targets"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst()
+        .orElseThrow(() -> new AssertionError(worker.instanceId() + " exports no flowreel_control_view_targets"));
   }
 
   private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

@@ -86,6 +86,11 @@ public final class ControlView implements AutoCloseable {
     return command == null || command.getAttempt() == null ? 1 : command.getAttempt();
   }
 
+  /** How many jobs and batches the view holds a command for: bounded by the tombstones the storage lifecycle writes. */
+  public int size() {
+    return latest.size();
+  }
+
   private void run(List<TopicPartition> partitions) {
     try {
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);

@@ -11,6 +11,7 @@ import io.flowreel.runtime.SimulatedStage;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.WorkerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -101,6 +102,10 @@ public class StageService {
       if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
         throw new IllegalStateException("not read to its end within " + CONTROL_CATCH_UP.toSeconds() + " s");
       }
+
+      Gauge.builder("flowreel.control.view.targets", control, ControlView::size)
+          .description("jobs and batches this worker holds a control command for (tombstoned once they expire)")
+          .register(metrics);
 
       startup.doing("joining share group " + StageWorker.groupId(stage));
       StageWorker started = new StageWorker(opened.handler(), workerConfig(), store, control);

@@ -17,6 +17,46 @@ public interface TrackerConfig {
 
   Tracker tracker();
 
+  S3 s3();
+
+  Buckets buckets();
+
+  RetentionConfig retention();
+
+  interface S3 {
+    String endpoint();
+
+    String accessKey();
+
+    String secretKey();
+  }
+
+  interface Buckets {
+    @WithDefault("flowreel-work")
+    String work();
+
+    @WithDefault("flowreel-output")
+    String output();
+  }
+
+  /** The storage lifecycle ({@code StorageJanitor}, {@code Retention}); docs/tracker.md "Storage lifecycle". */
+  interface RetentionConfig {
+    /**
+     * How long a finished job's work objects stay for a retry from a stage: a day covers a studio
+     * looking at a failed job the next morning.
+     */
+    @WithDefault("24h")
+    Duration work();
+
+    /** How long a published job's MP4, poster and manifest stay in the output bucket. */
+    @WithDefault("30d")
+    Duration outputs();
+
+    /** How often finished jobs are looked at; deletions happen at most this late. */
+    @WithDefault("1m")
+    Duration scanInterval();
+  }
+
   interface Kafka {
     String bootstrapServers();
   }

@@ -1,7 +1,9 @@
 package io.flowreel.tracker.service;
 
+import io.flowreel.infra.BucketSetup;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.KafkaBroker;
+import io.flowreel.infra.S3Server;
 import io.flowreel.infra.TopicCatalog;
 import io.flowreel.infra.TopicSetup;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -18,13 +20,22 @@ import java.util.Map;
 public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManager {
 
   private KafkaBroker broker;
+  private S3Server s3;
 
   @Override
   public Map<String, String> start() {
     Path dir = DataDirs.fresh(Path.of("target", "quarkus-test-data", "tracker"));
     broker = KafkaBroker.start(dir.resolve("kafka"));
     TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
+    // The storage lifecycle's S3 server; its retention is left at the defaults, so it deletes nothing here.
+    s3 = S3Server.start(dir.resolve("s3"));
+    BucketSetup.ensure(s3.endpoint(), s3.accessKey(), s3.secretKey(), "work", "output");
     return Map.of(
+        "flowreel.s3.endpoint", s3.endpoint(),
+        "flowreel.s3.access-key", s3.accessKey(),
+        "flowreel.s3.secret-key", s3.secretKey(),
+        "flowreel.buckets.work", "work",
+        "flowreel.buckets.output", "output",
         "flowreel.kafka.bootstrap-servers", broker.bootstrapServers(),
         "flowreel.tracker.state-dir", dir.resolve("streams-state").toString(),
         "flowreel.tracker.application-id", "flowreel-tracker-test",
@@ -36,6 +47,9 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
   public void stop() {
     if (broker != null) {
       broker.close();
+    }
+    if (s3 != null) {
+      s3.close();
     }
   }
 
