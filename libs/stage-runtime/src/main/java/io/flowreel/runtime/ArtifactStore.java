@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import okhttp3.OkHttpClient;
 
 /**
  * Artifacts in S3-compatible storage through the MinIO Java SDK, so the same code talks to MinIO
@@ -40,7 +41,7 @@ public final class ArtifactStore implements AutoCloseable {
 
   public ArtifactStore(String endpoint, String accessKey, String secretKey) {
     this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region("us-east-1")
-        .build();
+        .httpClient(new OkHttpClient.Builder().socketFactory(new NoDelaySockets()).build()).build();
     client.setTimeout(CONNECT_TIMEOUT_MS, IO_TIMEOUT_MS, IO_TIMEOUT_MS);
   }
 
