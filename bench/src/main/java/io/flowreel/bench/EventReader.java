@@ -14,7 +14,13 @@ final class EventReader {
   private EventReader() {}
 
   static KafkaConsumer<String, StageEvent> open(String bootstrap, String group) {
+    return open(bootstrap, group, new Properties());
+  }
+
+  /** The same, with further consumer settings ({@code fetch.max.wait.ms} for a reader that times events, say). */
+  static KafkaConsumer<String, StageEvent> open(String bootstrap, String group, Properties extra) {
     Properties props = new Properties();
+    props.putAll(extra);
     props.put("bootstrap.servers", bootstrap);
     props.put("group.id", group);
     props.put("auto.offset.reset", "earliest");
