@@ -62,7 +62,13 @@ final class UpProcess {
     }, "up-output");
     drain.setDaemon(true);
     drain.start();
-    return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output);
+    try {
+      return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Say which server or service never became ready, not only that the wait ran out.
+      throw new AssertionError("flowreel up was not up within " + UP_TIMEOUT + "; it printed:\n"
+          + String.join("\n", output), e);
+    }
   }
 
   String gateway() {
