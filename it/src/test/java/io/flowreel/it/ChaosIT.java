@@ -8,9 +8,6 @@ import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEventType;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,9 +57,10 @@ class ChaosIT {
   private static final Pattern PUBLISHED =
       Pattern.compile("outputs/([^/]+)/(.+)\\.attempt-(\\d+)\\.(simulated\\.json|json|mp4|png)");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private static RenderFarm farm;
+  private static GatewayClient api;
+  private static GatewayClient submitter;
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -71,6 +69,8 @@ class ChaosIT {
     farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true,
         HOLD.equals("real") ? Map.of() : Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", HOLD));
     farm.supervise();
+    api = new GatewayClient(farm.gatewayUrl(), TENANT, Duration.ofSeconds(10));
+    submitter = new GatewayClient(farm.gatewayUrl(), TENANT, Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -175,7 +175,7 @@ class ChaosIT {
     assertThat(publishedAttempts.values()).as("each job published under exactly one attempt")
         .allSatisfy(a -> assertThat(a).hasSize(1));
     for (String batch : batches.keySet()) {
-      JsonNode status = get("/v1/batches/" + batch);
+      JsonNode status = api.getJson("/v1/batches/" + batch);
       assertThat(status.path("succeeded").asLong()).as("batch " + batch + " counts " + status).isEqualTo(JOBS / BATCHES);
       assertThat(status.path("done").asLong()).as("batch " + batch + " counts " + status).isEqualTo(JOBS / BATCHES);
     }
@@ -194,12 +194,9 @@ class ChaosIT {
     String last = "";
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches"))
-            .header("Content-Type", "application/json").header("Idempotency-Key", "chaos-" + n)
-            .header("X-Flowreel-Tenant", TENANT).timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = submitter.post("/v1/batches", body.toString(), "chaos-" + n);
         if (response.statusCode() / 100 == 2) {
-          String id = JSON.readTree(response.body()).path("batch").path("id").asText();
+          String id = GatewayClient.json(response).path("batch").path("id").asText();
           System.out.println("chaos: " + at(t0) + " batch " + n + " answered " + response.statusCode() + ": " + id);
           return id;
         }
@@ -217,22 +214,12 @@ class ChaosIT {
     Map<String, JsonNode> seen = new LinkedHashMap<>();
     for (String batch : batchIds) {
       try {
-        get("/v1/batches/" + batch + "/jobs?limit=" + JOBS / BATCHES).path("jobs").forEach(j -> seen.put(j.path("id").asText(), j));
+        api.getJson("/v1/batches/" + batch + "/jobs?limit=" + JOBS / BATCHES).path("jobs").forEach(j -> seen.put(j.path("id").asText(), j));
       } catch (Exception e) {
         // the gateway or the tracker is being restarted: ask again on the next round
       }
     }
     return seen;
-  }
-
-  private static JsonNode get(String path) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + path))
-        .header("X-Flowreel-Tenant", TENANT).timeout(Duration.ofSeconds(10)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException(path + ": " + response.statusCode() + " " + response.body());
-    }
-    return JSON.readTree(response.body());
   }
 
   private static boolean terminal(String state) {

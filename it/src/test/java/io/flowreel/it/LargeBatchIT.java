@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.contract.Stages;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.ServiceProcess;
@@ -43,10 +42,10 @@ class LargeBatchIT {
   /** Long enough for the first part to list the outputs of every job that succeeded. */
   private static final Duration OUTPUT_RETENTION = Duration.ofSeconds(75);
   private static final Pattern PUBLISHED = Pattern.compile("outputs/[^/]+/(.+)\\.attempt-1\\.simulated\\.json");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private static RenderFarm farm;
+  private static GatewayClient api;
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -56,6 +55,7 @@ class LargeBatchIT {
         "FLOWREEL_RETENTION_WORK", WORK_RETENTION.toMillis() + "ms",
         "FLOWREEL_RETENTION_OUTPUTS", OUTPUT_RETENTION.toMillis() + "ms",
         "FLOWREEL_RETENTION_SCAN_INTERVAL", "1s"));
+    api = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -74,42 +74,40 @@ class LargeBatchIT {
           .append(i).append('}');
     }
     long t0 = System.nanoTime();
-    HttpResponse<String> submitted = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches"))
-        .header("Content-Type", "application/json").header("Idempotency-Key", "large-batch")
-        .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())));
+    HttpResponse<String> submitted = api.post("/v1/batches", body.append("]}").toString(), "large-batch");
     double submitSeconds = (System.nanoTime() - t0) / 1e9;
     assertThat(submitted.statusCode()).as(submitted.body()).isIn(201, 202);
-    String batch = JSON.readTree(submitted.body()).path("batch").path("id").asText();
+    String batch = GatewayClient.json(submitted).path("batch").path("id").asText();
 
     // Watched as a studio would: the counts move, and any page of the jobs can be read.
-    await().atMost(Duration.ofMinutes(2)).until(() -> get("/v1/batches/" + batch).path("succeeded").asLong() >= 10);
-    JsonNode page = get("/v1/batches/" + batch + "/jobs?from=1500&limit=500");
+    await().atMost(Duration.ofMinutes(2))
+        .until(() -> api.getJson("/v1/batches/" + batch).path("succeeded").asLong() >= 10);
+    JsonNode page = api.getJson("/v1/batches/" + batch + "/jobs?from=1500&limit=500");
     assertThat(page.path("jobs")).hasSize(500);
     assertThat(page.path("total").asLong()).isEqualTo(JOBS);
     assertThat(page.path("jobs").get(0).path("id").asText()).isEqualTo(String.format("%s-%06d", batch, 1500));
 
     for (int i = JOBS - CANCELLED_ALONE; i < JOBS; i++) {
-      HttpResponse<String> one = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/jobs/"
-          + String.format("%s-%06d", batch, i) + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()));
+      HttpResponse<String> one = api.post("/v1/jobs/" + String.format("%s-%06d", batch, i) + "/cancel", null, null);
       assertThat(one.statusCode()).as(one.body()).isEqualTo(202);
     }
     long cancelledAt = System.nanoTime();
-    HttpResponse<String> cancel = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches/" + batch
-        + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<String> cancel = api.post("/v1/batches/" + batch + "/cancel", null, null);
     assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
-    await().atMost(Duration.ofMinutes(4)).until(() -> get("/v1/batches/" + batch).path("done").asLong() >= JOBS);
+    await().atMost(Duration.ofMinutes(4))
+        .until(() -> api.getJson("/v1/batches/" + batch).path("done").asLong() >= JOBS);
     double cancelSeconds = (System.nanoTime() - cancelledAt) / 1e9;
 
     Map<String, String> states = new TreeMap<>();
     for (int from = 0; from < JOBS; from += 1000) {
-      get("/v1/batches/" + batch + "/jobs?from=" + from + "&limit=1000").path("jobs")
+      api.getJson("/v1/batches/" + batch + "/jobs?from=" + from + "&limit=1000").path("jobs")
           .forEach(job -> states.put(job.path("id").asText(), job.path("state").asText()));
     }
     Set<String> published = farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/").stream()
         .map(PUBLISHED::matcher).filter(Matcher::matches).map(m -> m.group(1)).collect(Collectors.toSet());
     Map<String, Long> counts = states.values().stream().collect(Collectors.groupingBy(s -> s, TreeMap::new,
         Collectors.counting()));
-    JsonNode status = get("/v1/batches/" + batch);
+    JsonNode status = api.getJson("/v1/batches/" + batch);
     System.out.printf("2,000 jobs submitted in %.1f s; cancelled after %d had succeeded; every job ended %.1f s "
         + "after the cancel: %s%n", submitSeconds, published.size(), cancelSeconds, counts);
 
@@ -146,15 +144,5 @@ class LargeBatchIT {
     return metrics.lines().filter(line -> line.startsWith("flowreel_control_view_targets"))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst()
         .orElseThrow(() -> new AssertionError(worker.instanceId() + " exports no flowreel_control_view_targets"));
-  }
-
-  private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static JsonNode get(String path) throws Exception {
-    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + path)).GET());
-    assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
-    return JSON.readTree(response.body());
   }
 }

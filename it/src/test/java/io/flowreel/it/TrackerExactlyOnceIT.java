@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.contract.Stages;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.LocalStack;
@@ -14,16 +13,12 @@ import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,10 +36,9 @@ import org.junit.jupiter.api.Test;
 class TrackerExactlyOnceIT {
 
   private static final int JOBS = 1500;
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private static RenderFarm farm;
+  private static GatewayClient api;
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -52,6 +46,7 @@ class TrackerExactlyOnceIT {
     DataDirs.delete(dir);
     farm = RenderFarm.start(dir, Map.of(), true);
     farm.supervise();
+    api = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(5));
   }
 
   @AfterAll
@@ -67,12 +62,10 @@ class TrackerExactlyOnceIT {
     for (int i = 0; i < JOBS; i++) {
       body.append(i == 0 ? "" : ", ").append("{\"prompt\": \"a red ball\", \"seed\": ").append(i).append('}');
     }
-    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + "/v1/batches"))
-        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> submitted = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(60))
+        .post("/v1/batches", body.append("]}").toString(), null);
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
-    String batch = JSON.readTree(submitted.body()).path("batch").path("id").asText();
+    String batch = GatewayClient.json(submitted).path("batch").path("id").asText();
     await().atMost(Duration.ofSeconds(60)).until(() -> count(batch, "queued") == JOBS);
 
     List<StageEvent> events = new ArrayList<>();
@@ -102,7 +95,7 @@ class TrackerExactlyOnceIT {
     // Let any replay the restart would do arrive before judging the counts.
     await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> true);
 
-    JsonNode status = get("/v1/batches/" + batch).orElseThrow();
+    JsonNode status = api.tryGetJson("/v1/batches/" + batch).orElseThrow();
     assertThat(status.path("total").asLong()).as(status.toString()).isEqualTo(JOBS);
     assertThat(status.path("succeeded").asLong()).as(status.toString()).isEqualTo(JOBS);
     assertThat(status.path("done").asLong()).as(status.toString()).isEqualTo(JOBS);
@@ -129,16 +122,6 @@ class TrackerExactlyOnceIT {
 
   /** A count of the batch as the gateway shows it, or -1 while the tracker is being restarted. */
   private static long count(String batch, String field) {
-    return get("/v1/batches/" + batch).map(b -> b.path(field).asLong()).orElse(-1L);
-  }
-
-  private static Optional<JsonNode> get(String path) {
-    try {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(farm.gatewayUrl() + path))
-          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
-    } catch (Exception e) {
-      return Optional.empty();
-    }
+    return api.tryGetJson("/v1/batches/" + batch).map(b -> b.path(field).asLong()).orElse(-1L);
   }
 }
