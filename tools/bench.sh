@@ -94,7 +94,8 @@ if [[ $what == load ]]; then
   kafka="$(grep -o 'Kafka [0-9.]*:[0-9]*' "$data/up.log" | head -1 | cut -d' ' -f2)"
   echo "# farm up (pid $up_pid): gateway $gateway, Kafka $kafka, hold $hold; $(grep -o 'up in [0-9.]* s' "$data/up.log")" >&2
   status=0
-  timeout 60m java -Xmx2g @bench/target/java.args io.flowreel.bench.LoadBench "$gateway" "$kafka" "$up_pid" \
+  FLOWREEL_API_KEY="$(cat "$data/state/api-key")" timeout 60m java -Xmx2g @bench/target/java.args \
+    io.flowreel.bench.LoadBench "$gateway" "$kafka" "$up_pid" \
     --jobs "$jobs" "$@" || status=$?
   grep -h " ERROR \|restarted" "$data"/up/logs/*.log "$data/up.log" 2>/dev/null | cut -c1-300 | tail -20 >&2 || true
   exit "$status"

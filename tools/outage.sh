@@ -33,12 +33,13 @@ up_pid=$!
 for _ in $(seq 300); do grep -q "Flowreel is up" "$data/up.log" && break; sleep 1; done
 gateway="$(grep -o 'gateway http://[^ ]*' "$data/up.log" | cut -d' ' -f2)"
 [ -n "$gateway" ] || { cat "$data/up.log" >&2; exit 1; }
+auth="Authorization: Bearer $(cat "$state/api-key")" # the local key flowreel up stores
 
 jobs="$(python3 -c "import json; print(','.join(json.dumps({'prompt': f'a red ball {i}', 'seed': i}) for i in range(1, $count + 1)))")"
-batch="$(curl -sf -H 'X-Flowreel-Tenant: outage' -H 'Content-Type: application/json' \
+batch="$(curl -sf -H "$auth" -H 'Content-Type: application/json' \
   -d "{\"defaults\": {\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 3}, \"jobs\": [$jobs]}" \
   "$gateway/v1/batches" | python3 -c 'import json,sys; print(json.load(sys.stdin)["batch"]["id"])')"
-status() { curl -sf -H 'X-Flowreel-Tenant: outage' "$gateway/v1/batches/$batch" | python3 -c "import json,sys; b=json.load(sys.stdin); print(b.get('batch', b)$1)"; }
+status() { curl -sf -H "$auth" "$gateway/v1/batches/$batch" | python3 -c "import json,sys; b=json.load(sys.stdin); print(b.get('batch', b)$1)"; }
 
 for _ in $(seq 600); do [ "$(status "['running']")" -gt 0 ] && break; sleep 0.2; done
 frozen="$(pgrep -f "$pattern.*$data" | head -1)"
@@ -51,7 +52,7 @@ kill -CONT "$frozen"
 echo "# $target thawed at $(date -u +%T); batch: $(status "")" >&2
 for _ in $(seq 600); do [ "$(status "['done']")" -ge "$count" ] && break; sleep 1; done
 ended=$(date +%s)
-python3 - "$(curl -sf -H 'X-Flowreel-Tenant: outage' "$gateway/v1/batches/$batch")" "$outage" "$((ended - frozen_at))" "$target" <<'EOF'
+python3 - "$(curl -sf -H "$auth" "$gateway/v1/batches/$batch")" "$outage" "$((ended - frozen_at))" "$target" <<'EOF'
 import json, sys
 b = json.loads(sys.argv[1]); b = b.get("batch", b)
 print(json.dumps({"dependency": sys.argv[4], "outage_s": int(sys.argv[2]), "jobs": b["total"], "succeeded": b["succeeded"],

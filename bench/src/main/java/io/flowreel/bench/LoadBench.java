@@ -87,7 +87,8 @@ import org.apache.kafka.streams.test.TestRecord;
 public final class LoadBench {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TENANT = "load";
+  /** The local key {@code flowreel up} wrote ({@code FLOWREEL_API_KEY}, set by tools/bench.sh). */
+  private static final String API_KEY = System.getenv("FLOWREEL_API_KEY");
   private static final String TRACKER_GROUP = "flowreel-tracker";
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -397,7 +398,7 @@ public final class LoadBench {
               answer = client.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/batches"))
                   .timeout(HTTP_TIMEOUT)
                   .header("Content-Type", "application/json")
-                  .header("X-Flowreel-Tenant", TENANT)
+                  .header("Authorization", "Bearer " + API_KEY)
                   .header("Idempotency-Key", "load-" + runId + "-" + k)
                   .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
@@ -973,13 +974,14 @@ public final class LoadBench {
   }
 
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(HTTP_TIMEOUT).GET().build(),
+    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(HTTP_TIMEOUT)
+        .header("Authorization", "Bearer " + API_KEY).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String url) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(HTTP_TIMEOUT)
-        .header("X-Flowreel-Tenant", TENANT).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        .header("Authorization", "Bearer " + API_KEY).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

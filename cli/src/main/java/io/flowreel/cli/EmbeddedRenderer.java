@@ -54,7 +54,7 @@ final class EmbeddedRenderer {
       stack.startServices(plan(packDir, packName, 0, engineEnv));
       err.printf("flowreel: stack up in %.1f s (gateway %s)%n", (System.nanoTime() - t0) / 1e9, stack.gatewayUrl());
       err.flush();
-      GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), "cli");
+      GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), stack.credentials().localKey());
       JsonNode submitted = gateway.submit(JSON.writeValueAsBytes(batch(jobs, packName)), "application/json", null);
       Map<String, String> names = new LinkedHashMap<>();
       JsonNode ids = submitted.path("jobIds");

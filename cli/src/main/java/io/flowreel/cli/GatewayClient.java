@@ -24,13 +24,14 @@ final class GatewayClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private final String base;
-  private final String tenant;
+  /** The API key; null sends none, and the gateway answers 401 with what to do. */
+  private final String apiKey;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
       .followRedirects(HttpClient.Redirect.NORMAL).build();
 
-  GatewayClient(String base, String tenant) {
+  GatewayClient(String base, String apiKey) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-    this.tenant = tenant;
+    this.apiKey = apiKey;
   }
 
   /** A server-sent event: its name and its JSON data. */
@@ -97,8 +98,8 @@ final class GatewayClient {
    * each event to {@code listener}; returns when the server ends the stream.
    */
   void events(String path, Consumer<Event> listener) throws GatewayException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream")
-        .header("X-Flowreel-Tenant", tenant).GET().build();
+    HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(base + path)))
+        .header("Accept", "text/event-stream").GET().build();
     HttpResponse<Stream<String>> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofLines());
@@ -153,7 +154,11 @@ final class GatewayClient {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT).header("X-Flowreel-Tenant", tenant);
+    return authorized(HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT));
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
   }
 
   private JsonNode send(HttpRequest request) throws GatewayException {

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * Where the gateway is, for the commands that talk to a running one: {@code --gateway}, else
- * {@code FLOWREEL_GATEWAY}, else the address {@code flowreel up} wrote into
- * {@code .flowreel/gateway}, else {@code http://127.0.0.1:8080}.
+ * Where the gateway is and which API key to show it, for the commands that talk to a running one.
+ * Address: {@code --gateway}, else {@code FLOWREEL_GATEWAY}, else what {@code flowreel up} wrote
+ * into {@code .flowreel/gateway}, else {@code http://127.0.0.1:8080}. Key: {@code FLOWREEL_API_KEY},
+ * else the local key {@code flowreel up} wrote into {@code .flowreel/api-key} (not an option: a
+ * key on the command line is visible to every user of the machine).
  */
 final class GatewayOptions {
 
@@ -19,11 +21,19 @@ final class GatewayOptions {
       + "else what 'flowreel up' wrote into .flowreel/gateway, else " + DEFAULT_GATEWAY + ").")
   String gateway;
 
-  @Option(names = "--tenant", defaultValue = "default", description = "Studio the jobs belong to (default ${DEFAULT-VALUE}).")
-  String tenant;
+  static final String API_KEY_FILE = "api-key";
 
   GatewayClient client() throws IOException {
-    return new GatewayClient(address(), tenant);
+    return new GatewayClient(address(), apiKey());
+  }
+
+  private static String apiKey() throws IOException {
+    String env = System.getenv("FLOWREEL_API_KEY");
+    if (env != null && !env.isBlank()) {
+      return env.strip();
+    }
+    Path written = stateDir().resolve(API_KEY_FILE);
+    return Files.isRegularFile(written) ? Files.readString(written).strip() : null;
   }
 
   private String address() throws IOException {

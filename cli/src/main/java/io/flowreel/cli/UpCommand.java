@@ -1,5 +1,6 @@
 package io.flowreel.cli;
 
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.pack.ModelPack;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Spec;
         + "machine and keep them running; prints the gateway's address. A service that exits is restarted. "
         + "The broker's log, the S3 data, the tracker's state and the logs stay in the data folder: Ctrl-C or "
         + "'flowreel down' stops everything and keeps them, and the next 'up' resumes the queue where it was.",
-        "Other commands (submit, status, cancel, retry) find the gateway through .flowreel/gateway."})
+        "Other commands (submit, status, cancel, retry) find the gateway through .flowreel/gateway and use the "
+            + "local operator key in .flowreel/api-key (tenant 'default'; the keys file is in the data folder, "
+            + "gateway/api-keys)."})
 final class UpCommand implements Callable<Integer> {
 
   @Spec CommandSpec command;
@@ -50,6 +53,7 @@ final class UpCommand implements Callable<Integer> {
     Path state = Files.createDirectories(GatewayOptions.stateDir());
     Path run = (data != null ? data : defaultData()).toAbsolutePath();
     Path address = state.resolve("gateway");
+    Path apiKey = state.resolve(GatewayOptions.API_KEY_FILE);
     Optional<ProcessHandle> running = recorded().flatMap(Recorded::running);
     if (running.isPresent()) {
       err.printf("flowreel up: already up (pid %d); 'flowreel down' stops it%n", running.get().pid());
@@ -76,6 +80,8 @@ final class UpCommand implements Callable<Integer> {
         err.println("flowreel up: " + message);
         err.flush();
       });
+      ApiKeys.createOwnerOnly(apiKey);
+      Files.writeString(apiKey, stack.credentials().localKey() + "\n");
       Files.writeString(address, stack.gatewayUrl() + "\n");
       out.printf("Flowreel is up in %.1f s: gateway %s (API /v1, OpenAPI %s/q/openapi)%n",
           (System.nanoTime() - t0) / 1e9, stack.gatewayUrl(), stack.gatewayUrl());
@@ -87,6 +93,7 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
     } finally {
       Files.deleteIfExists(address);
+      Files.deleteIfExists(apiKey);
       Files.deleteIfExists(state.resolve(PID_FILE));
       stopped.countDown();
     }

@@ -95,7 +95,7 @@ class GatewayCommandsTest {
   @Test
   @Order(Integer.MAX_VALUE)
   void killNineOfTheWholeFarmMidBatchThenUpAgainFinishesEveryJobOnce() throws Exception {
-    GatewayClient client = new GatewayClient(gateway, "cli");
+    GatewayClient client = new GatewayClient(gateway, up.apiKey());
     JsonNode submitted = client.submit(FOUR_JOBS.getBytes(StandardCharsets.UTF_8), "application/json", null);
     List<String> jobs = new ArrayList<>();
     submitted.path("jobIds").forEach(id -> jobs.add(id.asText()));
@@ -110,7 +110,7 @@ class GatewayCommandsTest {
     up = UpProcess.start(dir.resolve("state"));
     gateway = up.gateway();
     stack = up.process().descendants().toList();
-    GatewayClient again = new GatewayClient(gateway, "cli");
+    GatewayClient again = new GatewayClient(gateway, up.apiKey());
     // The tasks the killed workers held are handed out again by the restarted broker.
     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
         .until(() -> jobs.stream().allMatch(id -> state(again, id).equals("SUCCEEDED")));

@@ -26,11 +26,13 @@ final class UpProcess {
   private final Process process;
   private final String gateway;
   private final List<String> output;
+  private final Path state;
 
-  private UpProcess(Process process, String gateway, List<String> output) {
+  private UpProcess(Process process, String gateway, List<String> output, Path state) {
     this.process = process;
     this.gateway = gateway;
     this.output = output;
+    this.state = state;
   }
 
   /** Starts {@code up --port 0} plus {@code args}, remembering its state under {@code state}; returns once it is up. */
@@ -63,7 +65,7 @@ final class UpProcess {
     drain.setDaemon(true);
     drain.start();
     try {
-      return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output);
+      return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output, state);
     } catch (java.util.concurrent.TimeoutException e) {
       // Say which server or service never became ready, not only that the wait ran out.
       throw new AssertionError("flowreel up was not up within " + UP_TIMEOUT + "; it printed:\n"
@@ -73,6 +75,11 @@ final class UpProcess {
 
   String gateway() {
     return gateway;
+  }
+
+  /** The local key {@code up} wrote for the other commands. */
+  String apiKey() throws java.io.IOException {
+    return Files.readString(state.resolve(GatewayOptions.API_KEY_FILE)).strip();
   }
 
   Process process() {

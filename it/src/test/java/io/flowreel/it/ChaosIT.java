@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.messages.Stage;
@@ -69,8 +70,9 @@ class ChaosIT {
     farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true,
         HOLD.equals("real") ? Map.of() : Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", HOLD));
     farm.supervise();
-    api = new GatewayClient(farm.gatewayUrl(), TENANT, Duration.ofSeconds(10));
-    submitter = new GatewayClient(farm.gatewayUrl(), TENANT, Duration.ofSeconds(30));
+    String key = farm.credentials().issue(TENANT, ApiKeys.Role.STUDIO);
+    api = new GatewayClient(farm.gatewayUrl(), key, Duration.ofSeconds(10));
+    submitter = new GatewayClient(farm.gatewayUrl(), key, Duration.ofSeconds(30));
   }
 
   @AfterAll

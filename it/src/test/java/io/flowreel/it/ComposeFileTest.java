@@ -108,18 +108,38 @@ class ComposeFileTest {
   void dockerComposeAcceptsTheFileAndRejectsABrokenCopy() throws Exception {
     assumeTrue(onPath("docker-compose"), "Debian's docker-compose is not installed (apt-get install "
         + "docker-compose); .ci/run installs it, so CI runs this check");
-    assertThat(config(REPO.resolve("docker-compose.yml"))).isEmpty();
+    Path keys = Files.writeString(dir.resolve("api-keys"), "");
+    Map<String, String> credentials = Map.of("FLOWREEL_S3_ACCESS_KEY", "studio-s3", "FLOWREEL_S3_SECRET_KEY",
+        "s3-password-of-the-studio", "FLOWREEL_GATEWAY_ID_SECRET", "0".repeat(64), "FLOWREEL_API_KEYS_FILE",
+        keys.toString());
+    assertThat(config(REPO.resolve("docker-compose.yml"), credentials)).isEmpty();
 
     Path broken = dir.resolve("docker-compose.yml");
     Files.writeString(broken, Files.readString(REPO.resolve("docker-compose.yml"))
         .replace("condition: service_completed_successfully", "condition: when_it_feels_like_it"));
-    assertThat(config(broken)).as("the check can fail").isNotEmpty();
+    assertThat(config(broken, credentials)).as("the check can fail").isNotEmpty();
+
+    // No credential has a default: leaving any out is refused, naming it.
+    for (String missing : credentials.keySet()) {
+      Map<String, String> some = new java.util.HashMap<>(credentials);
+      some.remove(missing);
+      assertThat(config(REPO.resolve("docker-compose.yml"), some)).as("without " + missing)
+          .contains("set " + missing);
+    }
   }
 
-  /** What {@code docker-compose config -q} says about a file; empty when it accepts it. */
-  private static String config(Path file) throws Exception {
+  @Test
+  void minioConsoleIsNotPublished() throws Exception {
+    assertThat(String.valueOf(services().get("minio").get("ports"))).doesNotContain("9001");
+  }
+
+  /** What {@code docker-compose config -q} says about a file with {@code env} set; empty when it accepts it. */
+  private static String config(Path file, Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>(List.of("docker-compose", "-f", file.toString(), "config", "-q"));
-    Process process = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true);
+    builder.environment().keySet().removeIf(name -> name.startsWith("FLOWREEL_"));
+    builder.environment().putAll(env);
+    Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return process.exitValue() == 0 ? "" : "exit " + process.exitValue() + ": " + output;

@@ -20,13 +20,13 @@ final class GatewayClient {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String baseUrl;
-  /** Null: the gateway's default tenant. */
-  private final String tenant;
+  /** The API key the requests carry. */
+  private final String apiKey;
   private final Duration timeout;
 
-  GatewayClient(String baseUrl, String tenant, Duration timeout) {
+  GatewayClient(String baseUrl, String apiKey, Duration timeout) {
     this.baseUrl = baseUrl;
-    this.tenant = tenant;
+    this.apiKey = apiKey;
     this.timeout = timeout;
   }
 
@@ -74,10 +74,7 @@ final class GatewayClient {
   }
 
   private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout);
-    if (tenant != null) {
-      request.header("X-Flowreel-Tenant", tenant);
-    }
-    return request;
+    return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout)
+        .header("Authorization", "Bearer " + apiKey);
   }
 }

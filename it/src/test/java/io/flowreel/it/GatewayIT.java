@@ -1,17 +1,26 @@
 package io.flowreel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.infra.DataDirs;
+import io.flowreel.infra.ServiceProcess;
 import io.flowreel.media.Mp4Reader;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.runtime.Artifact;
 import io.flowreel.runtime.ArtifactKeys;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,6 +57,8 @@ class GatewayIT {
 
   private static RenderFarm farm;
   private static String api;
+  /** The API key of the studio every test but the two-tenant one acts as. */
+  private static String studioKey;
   /** Every exchange, written to target/api-transcript.md: docs/api.md quotes it. */
   private static final StringBuilder TRANSCRIPT = new StringBuilder("# API transcript of GatewayIT\n");
 
@@ -58,6 +69,7 @@ class GatewayIT {
     // One denoiser: a long job holds it, so the next one waits in its queue.
     farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true);
     api = farm.gatewayUrl();
+    studioKey = farm.credentials().issue("it-studio", ApiKeys.Role.STUDIO);
   }
 
   @AfterAll
@@ -208,6 +220,76 @@ class GatewayIT {
     assertThat(batch.path("done").asInt()).isEqualTo(2);
   }
 
+  /**
+   * Two studios on one farm: the second can neither see nor touch the first's batch and jobs on any
+   * route (404, as for ids that do not exist), its Idempotency-Key names another batch, and the
+   * first's batch runs to the end untouched; without a key nothing is answered but 401.
+   */
+  @Test
+  void anotherStudioCanNeitherSeeNorTouchABatch() throws Exception {
+    String otherKey = farm.credentials().issue("other-studio", ApiKeys.Role.STUDIO);
+    String body = "[{\"prompt\": \"a red ball\", " + SMALL + "}]";
+    Reply mine = post("/v1/batches", body, "application/json", "shared-key-1");
+    assertThat(mine.status()).as(mine.text()).isEqualTo(201);
+    String batchId = mine.json().path("batch").path("id").asText();
+    String jobId = texts(mine.json().path("jobIds")).get(0);
+
+    Reply theirs = send(otherKey, "POST", "/v1/batches", body, "shared-key-1");
+    assertThat(theirs.status()).as(theirs.text()).isEqualTo(201);
+    assertThat(theirs.json().path("batch").path("id").asText()).isNotEqualTo(batchId);
+    assertThat(theirs.json().path("batch").path("tenant").asText()).isEqualTo("other-studio");
+
+    for (String[] route : new String[][] {{"GET", "/v1/batches/" + batchId}, {"GET", "/v1/batches/" + batchId
+        + "/jobs"}, {"GET", "/v1/batches/" + batchId + "/events"}, {"POST", "/v1/batches/" + batchId + "/cancel"},
+        {"POST", "/v1/batches/" + batchId + "/retry"}, {"GET", "/v1/jobs/" + jobId}, {"GET", "/v1/jobs/" + jobId
+        + "/events"}, {"GET", "/v1/jobs/" + jobId + "/outputs/video"}, {"POST", "/v1/jobs/" + jobId + "/cancel"},
+        {"POST", "/v1/jobs/" + jobId + "/retry"}}) {
+      Reply refused = send(otherKey, route[0], route[1], null, null);
+      assertThat(refused.status()).as(route[0] + " " + route[1] + ": " + refused.text()).isEqualTo(404);
+      assertThat(refused.json().path("reason").asText()).isIn("no batch " + batchId, "no job " + jobId);
+    }
+    Reply anonymous = send(null, "GET", "/v1/batches/" + batchId, null, null);
+    assertThat(anonymous.status()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"flowreel\"");
+
+    JsonNode done = await().atMost(JOB_TIMEOUT).until(() -> get("/v1/jobs/" + jobId).json(),
+        j -> j.path("state").asText().equals("SUCCEEDED") || j.path("state").asText().equals("CANCELLED"));
+    assertThat(done.path("state").asText()).as("the other studio's cancel did nothing").isEqualTo("SUCCEEDED");
+    assertThat(done.path("attempt").asInt()).as("nor did its retry").isEqualTo(1);
+  }
+
+  /**
+   * The embedded farm's HTTP ports (gateway, the tracker's query API, every stage) answer on
+   * loopback only: from another address of this machine, as from the network, nothing connects.
+   */
+  @Test
+  void everyServiceListensOnLoopbackOnly() throws Exception {
+    InetAddress outside = java.util.Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(n -> !isLoopback(n)).flatMap(n -> java.util.Collections.list(n.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).findFirst().orElse(null);
+    assumeTrue(outside != null, "this machine has no address but loopback");
+    assertThat(farm.services()).hasSizeGreaterThanOrEqualTo(8);
+    for (ServiceProcess service : farm.services()) {
+      int port = URI.create(service.baseUrl()).getPort();
+      try (Socket local = new Socket()) {
+        local.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+      }
+      assertThatThrownBy(() -> {
+        try (Socket remote = new Socket()) {
+          remote.connect(new InetSocketAddress(outside, port), 2000);
+        }
+      }).as(service.instanceId() + " on " + outside.getHostAddress() + ":" + port).isInstanceOf(IOException.class);
+    }
+  }
+
+  private static boolean isLoopback(NetworkInterface n) {
+    try {
+      return n.isLoopback();
+    } catch (java.net.SocketException e) {
+      return true;
+    }
+  }
+
   /** Bad requests are refused whole with a reason; nothing of them is queued. */
   @Test
   void badRequestsGetA4xxWithAReasonAndQueueNothing() throws Exception {
@@ -251,9 +333,32 @@ class GatewayIT {
   private record Sse(String name, JsonNode data) {}
 
   private static Reply get(String path) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = HTTP.send(authorized(HttpRequest.newBuilder(URI.create(api + path)), studioKey)
+        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     return record("GET " + path, null, new Reply(r.statusCode(), r.body(), r.headers()));
+  }
+
+  /** A request as the holder of {@code key} (none if null), a JSON body if not null; in the transcript too. */
+  private static Reply send(String key, String method, String path, String json, String idempotencyKey)
+      throws Exception {
+    HttpRequest.Builder request = authorized(HttpRequest.newBuilder(URI.create(api + path)), key)
+        .timeout(Duration.ofSeconds(30))
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    String shown = method + " " + path + (idempotencyKey != null ? "\nIdempotency-Key: " + idempotencyKey : "")
+        + (key == null ? "" : "\nAuthorization: Bearer <" + (key.equals(studioKey) ? "it-studio" : "another studio")
+        + "'s key>");
+    return record(shown, json, new Reply(r.statusCode(), r.body(), r.headers()));
+  }
+
+  private static HttpRequest.Builder authorized(HttpRequest.Builder request, String key) {
+    return key == null ? request : request.header("Authorization", "Bearer " + key);
   }
 
   private static synchronized Reply record(String request, String body, Reply reply) {
@@ -275,22 +380,23 @@ class GatewayIT {
   }
 
   private static Reply post(String path, String body, String contentType, String idempotencyKey) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", contentType).header("X-Flowreel-Tenant", "it-studio")
+    HttpRequest.Builder request = authorized(HttpRequest.newBuilder(URI.create(api + path)), studioKey)
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofString(body));
     if (idempotencyKey != null) {
       request.header("Idempotency-Key", idempotencyKey);
     }
     HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     String shown = "POST " + path + "\nContent-Type: " + contentType
-        + (idempotencyKey != null ? "\nIdempotency-Key: " + idempotencyKey : "") + "\nX-Flowreel-Tenant: it-studio";
+        + (idempotencyKey != null ? "\nIdempotency-Key: " + idempotencyKey : "")
+        + "\nAuthorization: Bearer <it-studio's key>";
     return record(shown, body, new Reply(r.statusCode(), r.body(), r.headers()));
   }
 
   /** Reads a server-sent event stream until the server ends it (bounded by the job timeout). */
   private static List<Sse> events(String path) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).header("Accept", "text/event-stream")
-        .GET().build();
+    HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(api + path)), studioKey)
+        .header("Accept", "text/event-stream").GET().build();
     CompletableFuture<List<Sse>> read = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
         .thenApply(response -> {
           assertThat(response.statusCode()).isEqualTo(200);

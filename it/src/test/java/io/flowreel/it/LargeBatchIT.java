@@ -55,7 +55,7 @@ class LargeBatchIT {
         "FLOWREEL_RETENTION_WORK", WORK_RETENTION.toMillis() + "ms",
         "FLOWREEL_RETENTION_OUTPUTS", OUTPUT_RETENTION.toMillis() + "ms",
         "FLOWREEL_RETENTION_SCAN_INTERVAL", "1s"));
-    api = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(60));
+    api = new GatewayClient(farm.gatewayUrl(), farm.credentials().localKey(), Duration.ofSeconds(60));
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package io.flowreel.it;
 
 import io.flowreel.infra.FlowreelHome;
+import io.flowreel.infra.GatewayCredentials;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.infra.ServiceProcess;
 import io.flowreel.messages.ControlAction;
@@ -174,6 +175,11 @@ final class RenderFarm implements AutoCloseable {
   /** Every service process now known (restarted ones replace the processes they follow). */
   List<ServiceProcess> services() {
     return stack.services();
+  }
+
+  /** The gateway's keys: the local operator key, and new keys for more studios. */
+  GatewayCredentials credentials() {
+    return stack.credentials();
   }
 
   /** The gateway's base address; only in a farm started with the API. */

@@ -46,7 +46,7 @@ class TrackerExactlyOnceIT {
     DataDirs.delete(dir);
     farm = RenderFarm.start(dir, Map.of(), true);
     farm.supervise();
-    api = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(5));
+    api = new GatewayClient(farm.gatewayUrl(), farm.credentials().localKey(), Duration.ofSeconds(5));
   }
 
   @AfterAll
@@ -62,7 +62,7 @@ class TrackerExactlyOnceIT {
     for (int i = 0; i < JOBS; i++) {
       body.append(i == 0 ? "" : ", ").append("{\"prompt\": \"a red ball\", \"seed\": ").append(i).append('}');
     }
-    HttpResponse<String> submitted = new GatewayClient(farm.gatewayUrl(), null, Duration.ofSeconds(60))
+    HttpResponse<String> submitted = new GatewayClient(farm.gatewayUrl(), farm.credentials().localKey(), Duration.ofSeconds(60))
         .post("/v1/batches", body.append("]}").toString(), null);
     assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
     String batch = GatewayClient.json(submitted).path("batch").path("id").asText();

@@ -40,16 +40,18 @@ public final class LocalStack implements AutoCloseable {
   private final Path dir;
   private volatile KafkaBroker broker;
   private final S3Server s3;
+  private final GatewayCredentials credentials;
   private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
   private volatile ServiceProcess gateway;
   private volatile boolean closing;
   private Thread supervisor;
 
-  private LocalStack(Path home, Path dir, KafkaBroker broker, S3Server s3) {
+  private LocalStack(Path home, Path dir, KafkaBroker broker, S3Server s3, GatewayCredentials credentials) {
     this.home = home;
     this.dir = dir;
     this.broker = broker;
     this.s3 = s3;
+    this.credentials = credentials;
   }
 
   /**
@@ -72,6 +74,7 @@ public final class LocalStack implements AutoCloseable {
    * waits on its own start-up), then creates the topics and the buckets.
    */
   public static LocalStack startServers(Path home, Path dir) {
+    GatewayCredentials credentials = GatewayCredentials.ensure(dir.resolve("gateway"));
     CompletableFuture<S3Server> s3 = CompletableFuture.supplyAsync(() -> S3Server.start(dir.resolve("s3")));
     KafkaBroker broker;
     try {
@@ -82,7 +85,7 @@ public final class LocalStack implements AutoCloseable {
     }
     LocalStack stack;
     try {
-      stack = new LocalStack(home, dir, broker, s3.join());
+      stack = new LocalStack(home, dir, broker, s3.join(), credentials);
     } catch (CompletionException e) {
       broker.close();
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
@@ -120,6 +123,7 @@ public final class LocalStack implements AutoCloseable {
             throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
           }
           env.put("FLOWREEL_TRACKER_URL", trackerUrl);
+          env.putAll(credentials.gatewayEnvironment());
           // Stable per instance: a restarted gateway fences its predecessor's open transaction.
           env.put("FLOWREEL_GATEWAY_INSTANCE_ID", service + "-" + i);
           port = i == 1 ? plan.gatewayPort() : 0;
@@ -233,6 +237,11 @@ public final class LocalStack implements AutoCloseable {
 
   public Path home() {
     return home;
+  }
+
+  /** Who may call the gateway: the local key, and more keys for tests of several tenants. */
+  public GatewayCredentials credentials() {
+    return credentials;
   }
 
   /** The gateway's base address, e.g. {@code http://127.0.0.1:8080}. */

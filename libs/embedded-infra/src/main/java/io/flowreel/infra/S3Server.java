@@ -1,5 +1,8 @@
 package io.flowreel.infra;
 
+import io.flowreel.contract.ApiKeys;
+import java.nio.file.attribute.PosixFilePermissions;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -9,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -58,8 +62,10 @@ public final class S3Server implements AutoCloseable {
       }
       Path config = dir.resolve("s3proxy.properties");
       if (!Files.exists(config)) {
+        ApiKeys.createOwnerOnly(config); // it holds the S3 secret
         Files.writeString(config, s3proxyProperties(blobs, ChildProcess.freePort()));
       }
+      Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------")); // older data folders
       Properties properties = new Properties();
       try (Reader reader = Files.newBufferedReader(config)) {
         properties.load(reader);

@@ -76,6 +76,9 @@ public final class ServiceProcess implements AutoCloseable {
     Map<String, String> all = new HashMap<>(launch.env());
     all.put("FLOWREEL_WORKER_ID", instanceId);
     all.put("FLOWREEL_HTTP_PORT", Integer.toString(port));
+    // Reachable from this machine only: the tracker's query API and the stages' ports have no
+    // authentication of their own, and the gateway's download links point at the local S3 server anyway.
+    all.put("QUARKUS_HTTP_HOST", "127.0.0.1");
     // quarkus-run.jar's manifest names its own classpath; QuarkusEntryPoint is what "java -jar" runs.
     ChildProcess process = ChildProcess.start(instanceId, app.getParent().getParent(), launch.service(),
         app.toString(), launch.jvmOptions(), "io.quarkus.bootstrap.runner.QuarkusEntryPoint", List.of(), all,

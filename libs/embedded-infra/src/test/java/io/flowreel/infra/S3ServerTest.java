@@ -13,7 +13,9 @@ import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ class S3ServerTest {
     String endpoint;
     try (S3Server server = S3Server.start(dir)) {
       endpoint = server.endpoint();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("s3proxy.properties"))))
+          .as("the file holding the S3 secret").isEqualTo("rw-------");
       assertThat(BucketSetup.ensure(endpoint, server.accessKey(), server.secretKey(), "artifacts", "renders"))
           .containsExactly("artifacts", "renders");
       assertThat(BucketSetup.ensure(endpoint, server.accessKey(), server.secretKey(), "artifacts", "renders"))

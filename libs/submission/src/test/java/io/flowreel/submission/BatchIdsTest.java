@@ -12,26 +12,34 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BatchIdsTest {
 
   private static final String JOB_ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+  private static final byte[] SECRET = "gateway-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   @Test
   void theSameTenantAndKeyNameTheSameBatch() {
-    String id = BatchIds.forIdempotencyKey("studio-a", "nightly-2024-06-01");
+    String id = BatchIds.forIdempotencyKey(SECRET, "studio-a", "nightly-2024-06-01");
     assertThat(id).matches("b-[0-9a-f]{24}");
-    assertThat(BatchIds.forIdempotencyKey("studio-a", "nightly-2024-06-01")).isEqualTo(id);
-    assertThat(BatchIds.forIdempotencyKey("studio-a", "nightly-2024-06-02")).isNotEqualTo(id);
+    assertThat(BatchIds.forIdempotencyKey(SECRET, "studio-a", "nightly-2024-06-01")).isEqualTo(id);
+    assertThat(BatchIds.forIdempotencyKey(SECRET, "studio-a", "nightly-2024-06-02")).isNotEqualTo(id);
   }
 
   @Test
   void tenantsSharingAKeyGetDifferentBatches() {
-    assertThat(BatchIds.forIdempotencyKey("studio-a", "k1")).isNotEqualTo(BatchIds.forIdempotencyKey("studio-b", "k1"));
+    assertThat(BatchIds.forIdempotencyKey(SECRET, "studio-a", "k1")).isNotEqualTo(BatchIds.forIdempotencyKey(SECRET, "studio-b", "k1"));
     // The separator keeps ("ab", "c") and ("a", "bc") apart.
-    assertThat(BatchIds.forIdempotencyKey("ab", "c")).isNotEqualTo(BatchIds.forIdempotencyKey("a", "bc"));
+    assertThat(BatchIds.forIdempotencyKey(SECRET, "ab", "c")).isNotEqualTo(BatchIds.forIdempotencyKey(SECRET, "a", "bc"));
   }
 
   @Test
-  void theIdIsTheFirst24HexDigitsOfTheHashOfTenantNewlineKey() {
-    // printf 'studio-a\nnightly-2024-06-01' | sha256sum
-    assertThat(BatchIds.forIdempotencyKey("studio-a", "nightly-2024-06-01")).isEqualTo("b-a8337b2a7817a106a4acac17");
+  void theIdIsTheFirst24HexDigitsOfTheHmacOfTenantNewlineKey() {
+    // printf 'studio-a\nnightly-2024-06-01' | openssl dgst -sha256 -hmac gateway-secret
+    assertThat(BatchIds.forIdempotencyKey(SECRET, "studio-a", "nightly-2024-06-01")).isEqualTo("b-2ccd44d22fc92619f460c643");
+  }
+
+  @Test
+  void withoutTheSecretTheIdCannotBeComputed() {
+    byte[] other = "another-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(BatchIds.forIdempotencyKey(other, "studio-a", "k1"))
+        .isNotEqualTo(BatchIds.forIdempotencyKey(SECRET, "studio-a", "k1"));
   }
 
   @Test
@@ -53,7 +61,7 @@ class BatchIdsTest {
     assertThatThrownBy(() -> BatchIds.validateKey(key))
         .isInstanceOf(InvalidBatchException.class)
         .hasMessage("Idempotency-Key must be 1-255 printable ASCII characters");
-    assertThatThrownBy(() -> BatchIds.forIdempotencyKey("t", key)).isInstanceOf(InvalidBatchException.class);
+    assertThatThrownBy(() -> BatchIds.forIdempotencyKey(SECRET, "t", key)).isInstanceOf(InvalidBatchException.class);
   }
 
   @Test
@@ -64,7 +72,7 @@ class BatchIdsTest {
 
   @Test
   void jobIdsAreTheBatchIdAndASixDigitIndex() {
-    String batch = BatchIds.forIdempotencyKey("t", "k");
+    String batch = BatchIds.forIdempotencyKey(SECRET, "t", "k");
     assertThat(Ids.jobId(batch, 0)).isEqualTo(batch + "-000000");
     assertThat(Ids.jobId(batch, 9999)).isEqualTo(batch + "-009999").matches(JOB_ID);
     assertThat(Ids.jobId(BatchIds.random(), 42)).matches(JOB_ID);

@@ -25,9 +25,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,19 +37,25 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /**
  * {@code /v1/batches}: submit, read, page through, cancel and watch batches. One instance per
  * gateway (the packs are loaded once, and the idempotency keys in progress are shared).
  */
+@SecurityScheme(securitySchemeName = ApiKeyFilter.OPENAPI_SCHEME, type = SecuritySchemeType.HTTP, scheme = "bearer",
+    description = "The studio's API key (flr_...); 'flowreel up' writes a local one to .flowreel/api-key")
+@SecurityRequirement(name = ApiKeyFilter.OPENAPI_SCHEME)
 @Singleton
 @Path("/v1/batches")
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchesResource {
 
-  static final String TENANT_HEADER = "X-Flowreel-Tenant";
-  static final String DEFAULT_TENANT = "default";
   static final int MAX_PAGE = 1000;
+  /** HMAC-SHA256 keys of fewer bytes than its output weaken it (RFC 2104). */
+  static final int MIN_SECRET_LENGTH = 32;
 
   private final PipelineDispatcher dispatcher;
   private final TrackerClient tracker;
@@ -55,6 +63,7 @@ public class BatchesResource {
   private final EventStreams streams;
   private final GatewayConfig config;
   private final BatchResolver resolver;
+  private final byte[] idSecret;
   /** Idempotency keys of submissions in progress in this gateway: a concurrent repeat waits its turn. */
   private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
 
@@ -65,6 +74,11 @@ public class BatchesResource {
     this.views = views;
     this.streams = streams;
     this.config = config;
+    this.idSecret = config.gateway().idSecret().getBytes(StandardCharsets.UTF_8);
+    if (idSecret.length < MIN_SECRET_LENGTH) {
+      throw new IllegalStateException("flowreel.gateway.id-secret (FLOWREEL_GATEWAY_ID_SECRET) must be at least "
+          + MIN_SECRET_LENGTH + " characters; 'openssl rand -hex 32' makes one");
+    }
     PackCatalog packs = PackCatalog.load(config.packs().dir().orElse(config.home().resolve("models")),
         config.packs().defaultPack());
     this.resolver = new BatchResolver(packs, ShapeBuckets.parseList(config.tensorrt().buckets().orElse("")),
@@ -81,12 +95,14 @@ public class BatchesResource {
   public Response submit(byte[] body, @HeaderParam("Content-Type") String contentType,
       @Parameter(description = "Client key: repeats of the request with this key return the same batch")
       @HeaderParam("Idempotency-Key") String idempotencyKey,
-      @Parameter(description = "Studio the jobs belong to") @HeaderParam(TENANT_HEADER) String tenantHeader) {
-    String tenant = tenantHeader == null || tenantHeader.isBlank() ? DEFAULT_TENANT : tenantHeader.trim();
+      @Context SecurityContext security) {
+    Caller caller = Caller.of(security);
+    // The key's tenant owns the batch; an operator submits as its own tenant too.
+    String tenant = caller.tenant();
     String batchId;
     if (idempotencyKey != null) {
       BatchIds.validateKey(idempotencyKey);
-      batchId = BatchIds.forIdempotencyKey(tenant, idempotencyKey);
+      batchId = BatchIds.forIdempotencyKey(idSecret, tenant, idempotencyKey);
     } else {
       batchId = BatchIds.random();
     }
@@ -105,7 +121,7 @@ public class BatchesResource {
           throw new ApiException(422, "Idempotency-Key '" + idempotencyKey + "' was used for a different request "
               + "(batch " + batchId + "); use a new key for a new batch");
         }
-        return Response.ok(submitted(views.batch(batchId), accepted)).header("Idempotent-Replayed", "true").build();
+        return Response.ok(submitted(views.batch(batchId, caller), accepted)).header("Idempotent-Replayed", "true").build();
       }
       dispatcher.submit(accepted.submission(), accepted.jobs().stream().map(BatchesResource::firstTask).toList());
       // Committed: from here on the answer is a success whatever the tracker says. Wait (bounded) for
@@ -133,20 +149,20 @@ public class BatchesResource {
   @GET
   @Path("/{id}")
   @Operation(summary = "A batch: total and jobs per state")
-  public ApiModel.Batch get(@PathParam("id") String id) {
-    return views.batch(id);
+  public ApiModel.Batch get(@PathParam("id") String id, @Context SecurityContext security) {
+    return views.batch(id, Caller.of(security));
   }
 
   @GET
   @Path("/{id}/jobs")
   @Operation(summary = "A page of a batch's jobs, in submission order")
   public ApiModel.JobPage jobs(@PathParam("id") String id, @QueryParam("from") @DefaultValue("0") int from,
-      @QueryParam("limit") @DefaultValue("100") int limit) {
+      @QueryParam("limit") @DefaultValue("100") int limit, @Context SecurityContext security) {
     if (from < 0 || limit < 1 || limit > MAX_PAGE) {
       throw ApiException.badRequest("from must be 0 or more and limit between 1 and " + MAX_PAGE + " (got from="
           + from + ", limit=" + limit + ")");
     }
-    ApiModel.Batch batch = views.batch(id);
+    ApiModel.Batch batch = views.batch(id, Caller.of(security));
     List<ApiModel.Job> page = tracker.batchJobs(id, from, limit).stream().map(views::job).toList();
     String next = from + limit < batch.total()
         ? "/v1/batches/" + id + "/jobs?from=" + (from + limit) + "&limit=" + limit : null;
@@ -158,8 +174,8 @@ public class BatchesResource {
   @Operation(summary = "Cancel every unfinished job of a batch",
       description = "Asynchronous: queued jobs are dropped when a stage reaches them, running ones stop at the "
           + "next denoising step or stage boundary. Finished jobs keep their outputs.")
-  public Response cancel(@PathParam("id") String id) {
-    ApiModel.Batch batch = views.batch(id);
+  public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
+    ApiModel.Batch batch = views.batch(id, Caller.of(security));
     dispatcher.cancelBatch(id, "batch cancelled through the API");
     return Response.accepted(batch).build();
   }
@@ -169,8 +185,8 @@ public class BatchesResource {
   @Operation(summary = "Re-run every failed job of a batch from the stage that failed",
       description = "Each failed job runs again as a new attempt from its failed stage, reusing what earlier "
           + "stages stored, all in one transaction. Succeeded, cancelled and unfinished jobs are left as they are.")
-  public Response retry(@PathParam("id") String id) {
-    ApiModel.Batch batch = views.batch(id);
+  public Response retry(@PathParam("id") String id, @Context SecurityContext security) {
+    ApiModel.Batch batch = views.batch(id, Caller.of(security));
     List<RenderTask> retries = new ArrayList<>();
     for (int from = 0; from < batch.total(); from += MAX_PAGE) {
       for (JobStatus job : tracker.batchJobs(id, from, MAX_PAGE)) {
@@ -194,8 +210,9 @@ public class BatchesResource {
       description = "First 'batch' with the counts, then each stage event (named by its type: queued, started, "
           + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'batch' again whenever a job "
           + "finishes. Ends when every job has finished.")
-  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
-    streams.batch(id, views, sink, sse);
+  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse,
+      @Context SecurityContext security) {
+    streams.batch(id, Caller.of(security), views, sink, sse);
   }
 
   private static RenderTask firstTask(JobSpec spec) {

@@ -59,14 +59,16 @@ public class EventStreams {
   }
 
   /** Streams one job; answers 404 (before the stream opens) for an unknown job. */
-  public void job(String jobId, Views views, SseEventSink sink, Sse sse) {
+  public void job(String jobId, Caller caller, Views views, SseEventSink sink, Sse sse) {
     BlockingQueue<StageEvent> queue = new LinkedBlockingQueue<>();
     // Subscribe before reading the status, so no event falls between the two.
     AutoCloseable subscription = feed.subscribe(jobId, queue::add);
-    JobStatus status = tracker.job(jobId).orElse(null);
-    if (status == null) {
+    JobStatus status;
+    try {
+      status = views.jobStatus(jobId, caller);
+    } catch (RuntimeException e) {
       close(subscription);
-      throw ApiException.notFound("no job " + jobId);
+      throw e;
     }
     streams.submit(() -> {
       try (sink) {
@@ -114,12 +116,12 @@ public class EventStreams {
    * job finished. The counts come from the tracker's batch table, which lags its job table (a
    * repartition step), so after a job's end they are read again for a few seconds until they move.
    */
-  public void batch(String batchId, Views views, SseEventSink sink, Sse sse) {
+  public void batch(String batchId, Caller caller, Views views, SseEventSink sink, Sse sse) {
     BlockingQueue<StageEvent> queue = new LinkedBlockingQueue<>();
     AutoCloseable subscription = feed.subscribe(batchId, queue::add);
     ApiModel.Batch first;
     try {
-      first = views.batch(batchId);
+      first = views.batch(batchId, caller);
     } catch (RuntimeException e) {
       close(subscription);
       throw e;
@@ -146,7 +148,7 @@ public class EventStreams {
             }
           }
           if (System.nanoTime() < recountUntil && queue.isEmpty()) {
-            ApiModel.Batch counts = views.batch(batchId);
+            ApiModel.Batch counts = views.batch(batchId, caller);
             if (!counts.equals(sent)) {
               if (!send(sink, sse, "batch", counts)) {
                 return;

@@ -84,6 +84,19 @@ public interface GatewayConfig {
      */
     Optional<String> instanceId();
 
+    /**
+     * The API keys file ({@code io.flowreel.contract.ApiKeys}): one line per key, its sha256, tenant and
+     * role. Required; read again when it changes. {@code flowreel up} writes one with a local key.
+     */
+    Path apiKeysFile();
+
+    /**
+     * Keys the batch ids derived from Idempotency-Keys (HMAC-SHA256), so no one can compute another
+     * tenant's: at least 32 characters, the same on every gateway of a farm and kept across restarts
+     * (a new secret gives a repeated key a new batch). Required.
+     */
+    String idSecret();
+
     /** Most jobs in one batch. */
     @WithDefault("10000")
     int maxJobsPerBatch();

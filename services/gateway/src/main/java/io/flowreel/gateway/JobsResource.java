@@ -15,6 +15,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.io.IOException;
@@ -22,8 +23,10 @@ import java.net.URI;
 import java.time.Duration;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** {@code /v1/jobs}: read, cancel, retry and watch one job, and download its outputs. */
+@SecurityRequirement(name = ApiKeyFilter.OPENAPI_SCHEME)
 @Singleton
 @Path("/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -51,8 +54,8 @@ public class JobsResource {
   @GET
   @Path("/{id}")
   @Operation(summary = "A job: state, stage, progress, attempts, error, prompts and output links")
-  public ApiModel.Job get(@PathParam("id") String id) {
-    return views.job(views.jobStatus(id));
+  public ApiModel.Job get(@PathParam("id") String id, @Context SecurityContext security) {
+    return views.job(views.jobStatus(id, Caller.of(security)));
   }
 
   @POST
@@ -60,8 +63,8 @@ public class JobsResource {
   @Operation(summary = "Cancel a queued or running job",
       description = "Asynchronous: the job becomes CANCELLED when a stage sees the command (before its work or "
           + "between denoising steps).")
-  public Response cancel(@PathParam("id") String id) {
-    JobStatus job = views.jobStatus(id);
+  public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
+    JobStatus job = views.jobStatus(id, Caller.of(security));
     if (job.state().isTerminal()) {
       throw ApiException.conflict("job " + id + " has already finished (" + job.state() + "): nothing to cancel");
     }
@@ -76,9 +79,9 @@ public class JobsResource {
           + "run again: their stored results are reused. Answers with the job as a new, queued attempt.")
   public Response retry(@PathParam("id") String id,
       @Parameter(description = "Stage to re-run from: rewrite, encode, denoise, decode, upsample or publish")
-      @QueryParam("from") String from, byte[] body) {
+      @QueryParam("from") String from, byte[] body, @Context SecurityContext security) {
     String stage = from != null ? from : fromBody(body);
-    JobStatus job = views.jobStatus(id);
+    JobStatus job = views.jobStatus(id, Caller.of(security));
     RenderTask task = RetryPlan.of(job, stage);
     dispatcher.retry(task);
     JobStatus queued = TrackerClient.await(() -> tracker.job(id).orElse(job),
@@ -93,15 +96,17 @@ public class JobsResource {
       description = "First 'status' with the job, then each stage event (named by its type: queued, started, "
           + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'status' again when the job "
           + "finishes; then the stream ends.")
-  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
-    streams.job(id, views, sink, sse);
+  public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse,
+      @Context SecurityContext security) {
+    streams.job(id, Caller.of(security), views, sink, sse);
   }
 
   @GET
   @Path("/{id}/outputs/{name}")
   @Operation(summary = "Redirect to a fresh download link of one output (video, poster or manifest)")
-  public Response output(@PathParam("id") String id, @PathParam("name") String name) {
-    JobStatus job = views.jobStatus(id);
+  public Response output(@PathParam("id") String id, @PathParam("name") String name,
+      @Context SecurityContext security) {
+    JobStatus job = views.jobStatus(id, Caller.of(security));
     StoredArtifact artifact = job.outputs().stream().filter(o -> o.name().equals(name)).findFirst()
         .orElseThrow(() -> ApiException.notFound("job " + id + " has no output '" + name + "'"
             + (job.outputs().isEmpty() ? " (it has not published yet)" : "; it has "

@@ -19,13 +19,26 @@ public class Views {
     return ApiModel.Job.of(status, links::link);
   }
 
-  public JobStatus jobStatus(String jobId) {
-    return tracker.job(jobId).orElseThrow(() -> ApiException.notFound("no job " + jobId));
+  /**
+   * The job, if {@code caller} may see it. Another tenant's job is answered exactly as a job that
+   * does not exist, so ids cannot be probed.
+   */
+  public JobStatus jobStatus(String jobId, Caller caller) {
+    return tracker.job(jobId).filter(job -> caller.mayAccess(job.tenant()))
+        .orElseThrow(() -> ApiException.notFound("no job " + jobId));
   }
 
-  public ApiModel.Batch batch(String batchId) {
-    TrackerClient.TrackedBatch batch = tracker.batch(batchId)
+  /** The batch, if {@code caller} may see it; like {@link #jobStatus}, another tenant's is not found. */
+  public ApiModel.Batch batch(String batchId, Caller caller) {
+    TrackerClient.TrackedBatch batch = tracker.batch(batchId).filter(b -> caller.mayAccess(tenant(b)))
         .orElseThrow(() -> ApiException.notFound("no batch " + batchId));
     return ApiModel.Batch.of(batchId, batch.submission(), batch.status());
+  }
+
+  private static String tenant(TrackerClient.TrackedBatch batch) {
+    if (batch.submission() != null) {
+      return batch.submission().tenant();
+    }
+    return batch.status() != null ? batch.status().tenant() : null;
   }
 }

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.gateway.FakeTracker.Reply;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
@@ -25,8 +26,11 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +72,8 @@ class GatewayApiTest {
       Stream.of(EVENTS, BATCHES, "flowreel.control")).toList();
   private static final String BATCH_ID = "b-42e43e23765a51743ff16cbb";
   private static final String JOB_ID = BATCH_ID + "-000001";
+  /** The tenant of the tracker's answers below. */
+  private static final String STUDIO = "it-studio";
 
   /** Set by {@link GatewayTestResources}. */
   FakeTracker tracker;
@@ -89,7 +95,7 @@ class GatewayApiTest {
   void submitsAJsonBatchInOneTransactionOntoTheTopics() {
     trackerKnowsEveryBatch();
 
-    JsonPath answer = given().contentType(ContentType.JSON).header("X-Flowreel-Tenant", "studio-q")
+    JsonPath answer = as("studio-q").contentType(ContentType.JSON)
         .body("""
             {"defaults": {"width": 64, "height": 64, "frames": 5, "steps": 4},
              "jobs": [{"prompt": "a red ball", "seed": 1}, {"prompt": "a blue box drifting left", "rewrite": false}]}
@@ -149,7 +155,7 @@ class GatewayApiTest {
   void aCommittedBatchIsAnswered202WhenTheTrackerIsDownNeverAsFailed() {
     tracker.answerUnder("/tracker/batches/", id -> new Reply(503, "tracker stores are not ready; retry shortly"));
 
-    JsonPath answer = given().contentType(ContentType.JSON)
+    JsonPath answer = as(STUDIO).contentType(ContentType.JSON)
         .body("{\"jobs\": [{\"prompt\": \"a red ball\", \"width\": 64, \"height\": 64, \"frames\": 5}]}")
         .post("/v1/batches").then()
         .statusCode(202)
@@ -172,7 +178,7 @@ class GatewayApiTest {
         "[" + FAILED_AT_REWRITE.formatted(failed, batch) + ", " + SUCCEEDED_JOB.replace(JOB_ID, succeeded)
             .replace(BATCH_ID, batch) + "]"));
 
-    given().post("/v1/batches/{id}/retry", batch).then()
+    as(STUDIO).post("/v1/batches/{id}/retry", batch).then()
         .statusCode(202)
         .body("batch.id", equalTo(batch))
         .body("jobIds", contains(failed));
@@ -188,7 +194,7 @@ class GatewayApiTest {
 
     // Nothing failed any more (as the tracker would say once the retries run): nothing to retry.
     tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json("[]"));
-    given().post("/v1/batches/{id}/retry", batch).then().statusCode(409)
+    as(STUDIO).post("/v1/batches/{id}/retry", batch).then().statusCode(409)
         .body("reason", containsString("no failed job"));
   }
 
@@ -202,7 +208,7 @@ class GatewayApiTest {
     signal("STOP", broker); // frozen, as behind a network partition: connections stay open and time out
     long start = System.nanoTime();
     try {
-      given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+      as(STUDIO).contentType(ContentType.JSON).body(body).post("/v1/batches").then()
           .statusCode(503)
           .header("Retry-After", "5")
           .body("reason", containsString("nothing was submitted"));
@@ -211,7 +217,7 @@ class GatewayApiTest {
     }
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
 
-    String batchId = given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+    String batchId = as(STUDIO).contentType(ContentType.JSON).body(body).post("/v1/batches").then()
         .statusCode(201).extract().jsonPath().getString("batch.id");
     // The refused request's open transaction was aborted by the next producer: only the new batch is there.
     List<ConsumerRecord<String, byte[]>> batches = readCommitted(BATCHES, "b-");
@@ -229,7 +235,7 @@ class GatewayApiTest {
     trackerKnowsEveryBatch();
 
     // As bytes: REST Assured has no encoder of its own for application/x-ndjson.
-    String batchId = given().contentType("application/x-ndjson")
+    String batchId = as("default").contentType("application/x-ndjson")
         .body("""
             {"defaults": {"width": 64, "height": 64, "frames": 5, "steps": 4}}
             {"prompt": "a green box moving down"}
@@ -269,7 +275,7 @@ class GatewayApiTest {
     trackerKnowsEveryBatch();
     Map<TopicPartition, Long> before = endOffsets();
 
-    given().contentType(ContentType.JSON).body(body).post("/v1/batches").then()
+    as(STUDIO).contentType(ContentType.JSON).body(body).post("/v1/batches").then()
         .statusCode(400)
         .body("status", equalTo(400))
         .body("error", equalTo("Bad Request"))
@@ -287,7 +293,7 @@ class GatewayApiTest {
     tracker.answerUnder("/tracker/batches/", id -> Reply.json(batchView(id, "0".repeat(64), null)));
     Map<TopicPartition, Long> before = endOffsets();
 
-    given().contentType(ContentType.JSON).header("Idempotency-Key", "batch-six-1")
+    as(STUDIO).contentType(ContentType.JSON).header("Idempotency-Key", "batch-six-1")
         .body("[{\"prompt\": \"a red cube\", \"width\": 64, \"height\": 64, \"frames\": 5}]")
         .post("/v1/batches").then()
         .statusCode(422)
@@ -299,7 +305,7 @@ class GatewayApiTest {
 
   @Test
   void refusesAnUnsupportedContentType() {
-    given().contentType(ContentType.TEXT).body("a red ball").post("/v1/batches").then()
+    as(STUDIO).contentType(ContentType.TEXT).body("a red ball").post("/v1/batches").then()
         .statusCode(415)
         .body("reason", startsWith("unsupported Content-Type"));
   }
@@ -308,7 +314,7 @@ class GatewayApiTest {
   void answersAJobAsTheTrackerHasItWithSignedOutputLinks() {
     tracker.answer("/tracker/jobs/" + JOB_ID, Reply.json(SUCCEEDED_JOB));
 
-    JsonPath job = given().get("/v1/jobs/{id}", JOB_ID).then().statusCode(200)
+    JsonPath job = as(STUDIO).get("/v1/jobs/{id}", JOB_ID).then().statusCode(200)
         .body("id", equalTo(JOB_ID))
         .body("batchId", equalTo(BATCH_ID))
         .body("tenant", equalTo("it-studio"))
@@ -340,22 +346,22 @@ class GatewayApiTest {
             "X-Amz-Signature=");
     assertThat(job.getString("outputs[0].expiresAt")).isNotBlank();
 
-    given().redirects().follow(false).get("/v1/jobs/{id}/outputs/video", JOB_ID).then()
+    as(STUDIO).redirects().follow(false).get("/v1/jobs/{id}/outputs/video", JOB_ID).then()
         .statusCode(303)
         .header("Location", startsWith(GatewayTestResources.PUBLIC_S3 + "/flowreel-output/outputs/"));
-    given().get("/v1/jobs/{id}/outputs/poster", JOB_ID).then()
+    as(STUDIO).get("/v1/jobs/{id}/outputs/poster", JOB_ID).then()
         .statusCode(404)
         .body("reason", equalTo("job " + JOB_ID + " has no output 'poster'; it has [video]"));
   }
 
   @Test
   void anUnknownJobOrBatchIs404() {
-    given().get("/v1/jobs/{id}", "b-000000000000000000000000-000000").then()
+    as(STUDIO).get("/v1/jobs/{id}", "b-000000000000000000000000-000000").then()
         .statusCode(404)
         .body("status", equalTo(404))
         .body("error", equalTo("Not Found"))
         .body("reason", equalTo("no job b-000000000000000000000000-000000"));
-    given().get("/v1/batches/{id}", "b-000000000000000000000000").then()
+    as(STUDIO).get("/v1/batches/{id}", "b-000000000000000000000000").then()
         .statusCode(404)
         .body("reason", equalTo("no batch b-000000000000000000000000"));
     assertThat(tracker.requests()).containsExactly("/tracker/jobs/b-000000000000000000000000-000000",
@@ -369,7 +375,7 @@ class GatewayApiTest {
          "failed": 0, "cancelled": 0, "done": 1}""".formatted(BATCH_ID);
     tracker.answer("/tracker/batches/" + BATCH_ID, Reply.json(batchView(BATCH_ID, "ab".repeat(32), counts)));
 
-    given().get("/v1/batches/{id}", BATCH_ID).then().statusCode(200)
+    as(STUDIO).get("/v1/batches/{id}", BATCH_ID).then().statusCode(200)
         .body("id", equalTo(BATCH_ID))
         .body("tenant", equalTo("it-studio"))
         .body("idempotencyKey", equalTo("batch-six-1"))
@@ -386,7 +392,7 @@ class GatewayApiTest {
   void anUnavailableTrackerIs503WithRetryAfter() {
     tracker.answer("/tracker/jobs/" + JOB_ID, new Reply(503, "tracker stores are not ready; retry shortly"));
 
-    given().get("/v1/jobs/{id}", JOB_ID).then()
+    as(STUDIO).get("/v1/jobs/{id}", JOB_ID).then()
         .statusCode(503)
         .header("Retry-After", "5")
         .body("reason", startsWith("status is unavailable right now: the tracker answered 503"));
@@ -407,7 +413,99 @@ class GatewayApiTest {
         .body("paths", hasKey("/v1/batches"))
         .body("paths", hasKey("/v1/jobs/{id}"))
         .body("paths", hasKey("/v1/jobs/{id}/retry"))
-        .body("paths.'/v1/batches'.post.summary", equalTo("Submit a batch of jobs"));
+        .body("paths.'/v1/batches'.post.summary", equalTo("Submit a batch of jobs"))
+        .body("components.securitySchemes.apiKey.type", equalTo("http"))
+        .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"))
+        .body("paths.'/v1/jobs/{id}'.get.security[0]", hasKey("apiKey"));
+  }
+
+  /** Every route that names a job or a batch; the fake tracker knows both once {@link #itStudiosFinishedBatch}. */
+  static Stream<Arguments> routesOfAJobOrBatch() {
+    return Stream.of(
+        Arguments.of("GET", "/v1/batches/" + BATCH_ID),
+        Arguments.of("GET", "/v1/batches/" + BATCH_ID + "/jobs"),
+        Arguments.of("POST", "/v1/batches/" + BATCH_ID + "/cancel"),
+        Arguments.of("POST", "/v1/batches/" + BATCH_ID + "/retry"),
+        Arguments.of("GET", "/v1/batches/" + BATCH_ID + "/events"),
+        Arguments.of("GET", "/v1/jobs/" + JOB_ID),
+        Arguments.of("POST", "/v1/jobs/" + JOB_ID + "/cancel"),
+        Arguments.of("POST", "/v1/jobs/" + JOB_ID + "/retry"),
+        Arguments.of("GET", "/v1/jobs/" + JOB_ID + "/events"),
+        Arguments.of("GET", "/v1/jobs/" + JOB_ID + "/outputs/video"));
+  }
+
+  static Stream<Arguments> everyRoute() {
+    return Stream.concat(Stream.of(Arguments.of("POST", "/v1/batches")), routesOfAJobOrBatch());
+  }
+
+  @ParameterizedTest
+  @MethodSource("everyRoute")
+  void noRequestWithoutAValidKeyReachesAResource(String method, String path) {
+    itStudiosFinishedBatch();
+    Map<TopicPartition, Long> before = endOffsets();
+    List<RequestSpecification> refused = List.of(
+        given(),
+        given().header("Authorization", "Bearer flr_" + "A".repeat(43)), // well formed, unknown
+        given().header("Authorization", "Bearer " + GatewayTestResources.key(STUDIO) + "x"),
+        given().header("Authorization", "Basic aXQtc3R1ZGlvOnNlY3JldA=="),
+        given().header("X-Flowreel-Tenant", STUDIO)); // the header that named the tenant before keys
+    for (RequestSpecification request : refused) {
+      request.contentType(ContentType.JSON).body("[{\"prompt\": \"a red ball\"}]").redirects().follow(false)
+          .request(method, path).then()
+          .statusCode(401)
+          .header("WWW-Authenticate", "Bearer realm=\"flowreel\"")
+          .body("status", equalTo(401))
+          .body("reason", containsString("API key"));
+    }
+    assertThat(tracker.requests()).as("requests that reached the tracker").isEmpty();
+    assertThat(endOffsets()).as("records written").isEqualTo(before);
+  }
+
+  @ParameterizedTest
+  @MethodSource("routesOfAJobOrBatch")
+  void anotherTenantsJobOrBatchIsNotFoundOnEveryRouteButItsOwnerAndAnOperatorReachIt(String method, String path) {
+    itStudiosFinishedBatch();
+    Map<TopicPartition, Long> before = endOffsets();
+    // Exactly as for an id that does not exist: another tenant cannot even learn that it does.
+    as("studio-b").redirects().follow(false).request(method, path).then()
+        .statusCode(404)
+        .body("reason", equalTo(path.startsWith("/v1/jobs/") ? "no job " + JOB_ID : "no batch " + BATCH_ID));
+    assertThat(endOffsets()).as("records written for another tenant's request").isEqualTo(before);
+
+    for (String caller : List.of(STUDIO, GatewayTestResources.OPERATOR)) {
+      int status = as(caller).redirects().follow(false).request(method, path).then().extract().statusCode();
+      // Past the tenant check: answered, or refused for the job's state (409: it has finished).
+      assertThat(status).as(caller + ": " + method + " " + path).isIn(200, 202, 303, 409);
+    }
+  }
+
+  @Test
+  void aKeyAddedToTheKeysFileWorksOnItsFirstRequestAndARemovedOneStopsWorking() throws Exception {
+    itStudiosFinishedBatch();
+    Path file = GatewayTestResources.keysFile();
+    String before = Files.readString(file);
+    String key = ApiKeys.issue(file, "it-studio", ApiKeys.Role.STUDIO);
+    given().header("Authorization", "Bearer " + key).get("/v1/jobs/{id}", JOB_ID).then().statusCode(200);
+
+    Files.writeString(file, before); // revoked
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        given().header("Authorization", "Bearer " + key).get("/v1/jobs/{id}", JOB_ID).then().statusCode(401));
+    as(STUDIO).get("/v1/jobs/{id}", JOB_ID).then().statusCode(200);
+  }
+
+  /** A request with the API key of {@code tenant} (see {@link GatewayTestResources#TENANTS}). */
+  private static RequestSpecification as(String tenant) {
+    return given().header("Authorization", "Bearer " + GatewayTestResources.key(tenant));
+  }
+
+  /** The tracker knows a published job of it-studio and its batch, in which every job has finished. */
+  private void itStudiosFinishedBatch() {
+    tracker.answer("/tracker/jobs/" + JOB_ID, Reply.json(SUCCEEDED_JOB));
+    String counts = """
+        {"batchId": "%s", "tenant": "it-studio", "total": 3, "queued": 0, "running": 0, "succeeded": 3,
+         "failed": 0, "cancelled": 0, "done": 3}""".formatted(BATCH_ID);
+    tracker.answer("/tracker/batches/" + BATCH_ID, Reply.json(batchView(BATCH_ID, "ab".repeat(32), counts)));
+    tracker.answerUnder("/tracker/batches/" + BATCH_ID + "/jobs", query -> Reply.json("[" + SUCCEEDED_JOB + "]"));
   }
 
   /** The tracker answers every batch as submitted, so a submission's answer does not wait for it. */

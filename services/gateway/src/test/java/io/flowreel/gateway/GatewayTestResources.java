@@ -1,5 +1,6 @@
 package io.flowreel.gateway;
 
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.KafkaBroker;
@@ -7,8 +8,10 @@ import io.flowreel.infra.TopicCatalog;
 import io.flowreel.infra.TopicSetup;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the gateway needs around it, started before it: a real single-node Kafka broker (a child
@@ -21,7 +24,13 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
   /** Where signed download links point: a name no request ever goes to. */
   static final String PUBLIC_S3 = "https://downloads.example.test";
 
+  /** Tenants with a studio key; {@link #OPERATOR} names the operator's. */
+  static final String[] TENANTS = {"default", "it-studio", "studio-q", "studio-b"};
+  static final String OPERATOR = "farm-ops";
+
   private static volatile long brokerPid;
+  private static volatile Path keysFile;
+  private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
   private KafkaBroker broker;
   private FakeTracker tracker;
 
@@ -32,23 +41,48 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
     brokerPid = broker.pid();
     TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
     tracker = new FakeTracker();
-    return Map.of(
-        "flowreel.kafka.bootstrap-servers", broker.bootstrapServers(),
-        "flowreel.tracker.url", tracker.url().toString(),
-        "flowreel.s3.endpoint", "http://s3.internal.example.test:9000",
-        "flowreel.s3.public-endpoint", PUBLIC_S3,
-        "flowreel.s3.access-key", "test-access-key",
-        "flowreel.s3.secret-key", "test-secret-key",
+    keysFile = dir.resolve("api-keys");
+    try {
+      for (String tenant : TENANTS) {
+        KEYS.put(tenant, ApiKeys.issue(keysFile, tenant, ApiKeys.Role.STUDIO));
+      }
+      KEYS.put(OPERATOR, ApiKeys.issue(keysFile, OPERATOR, ApiKeys.Role.OPERATOR));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Map.ofEntries(
+        Map.entry("flowreel.gateway.api-keys-file", keysFile.toString()),
+        Map.entry("flowreel.gateway.id-secret", "gateway-test-secret-of-32-characters"),
+        Map.entry("flowreel.kafka.bootstrap-servers", broker.bootstrapServers()),
+        Map.entry("flowreel.tracker.url", tracker.url().toString()),
+        Map.entry("flowreel.s3.endpoint", "http://s3.internal.example.test:9000"),
+        Map.entry("flowreel.s3.public-endpoint", PUBLIC_S3),
+        Map.entry("flowreel.s3.access-key", "test-access-key"),
+        Map.entry("flowreel.s3.secret-key", "test-secret-key"),
         // The checkout: the gateway loads models/tiny from it to check sizes and defaults.
-        "flowreel.home", FlowreelHome.locate().toString(),
-        "flowreel.gateway.instance-id", "quarkus-test",
+        Map.entry("flowreel.home", FlowreelHome.locate().toString()),
+        Map.entry("flowreel.gateway.instance-id", "quarkus-test"),
         // A free port instead of 8081: other builds may run on this machine at the same time.
-        "quarkus.http.test-port", "0");
+        Map.entry("quarkus.http.test-port", "0"));
   }
 
   /** The broker's process, for tests that freeze it (SIGSTOP) as a network partition would. */
   static long brokerPid() {
     return brokerPid;
+  }
+
+  /** The API key of a tenant in {@link #TENANTS}, or of {@link #OPERATOR}. */
+  static String key(String tenant) {
+    String key = KEYS.get(tenant);
+    if (key == null) {
+      throw new IllegalArgumentException("no test key for " + tenant);
+    }
+    return key;
+  }
+
+  /** The gateway's keys file, for a test that adds a key while it runs. */
+  static Path keysFile() {
+    return keysFile;
   }
 
   @Override
