@@ -31,11 +31,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
@@ -264,8 +270,8 @@ class GatewayIT {
    */
   @Test
   void everyServiceListensOnLoopbackOnly() throws Exception {
-    InetAddress outside = java.util.Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
-        .filter(n -> !isLoopback(n)).flatMap(n -> java.util.Collections.list(n.getInetAddresses()).stream())
+    InetAddress outside = Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(n -> !isLoopback(n)).flatMap(n -> Collections.list(n.getInetAddresses()).stream())
         .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).findFirst().orElse(null);
     assumeTrue(outside != null, "this machine has no address but loopback");
     assertThat(farm.services()).hasSizeGreaterThanOrEqualTo(8);
@@ -320,6 +326,66 @@ class GatewayIT {
     Reply openapi = get("/q/openapi");
     assertThat(openapi.status()).isEqualTo(200);
     assertThat(openapi.text()).contains("/v1/batches/{id}/jobs").contains("/v1/jobs/{id}/retry");
+  }
+
+  /**
+   * 10,000 generated malformed requests (see {@link MalformedRequests}) on every route: none is
+   * answered 5xx or left unanswered, most get past authentication to the resources, none submits a
+   * batch, and the farm renders as before afterwards. {@code -Dflowreel.fuzz.seed} replays a run.
+   */
+  @Test
+  void tenThousandMalformedRequestsGetNo5xxAndTheFarmStillRenders() throws Exception {
+    GatewayClient studio = new GatewayClient(api, studioKey, Duration.ofSeconds(30));
+    String jobId = renderOneSmallJob(studio, "before the malformed requests");
+    long seed = Long.getLong("flowreel.fuzz.seed", 20261205L);
+    int count = Integer.getInteger("flowreel.fuzz.requests", 10_000);
+    MalformedRequests requests = new MalformedRequests(URI.create(api), studioKey,
+        List.of(jobId, jobId.substring(0, jobId.lastIndexOf('-'))));
+
+    Map<Integer, Integer> statuses = new ConcurrentSkipListMap<>();
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService senders = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int n = 0; n < count; n++) {
+        int number = n;
+        sent.add(senders.submit(() -> {
+          byte[] request = requests.request(seed, number);
+          int status = requests.send(request, 15_000);
+          statuses.merge(status, 1, Integer::sum);
+          if (status >= 500 || status == -2 || status == 201) {
+            failures.add("#" + number + " answered " + (status == -2 ? "nothing in 15 s" : status) + ":\n"
+                + MalformedRequests.printable(request));
+          }
+          return null;
+        }));
+      }
+      for (var future : sent) {
+        future.get(2, TimeUnit.MINUTES);
+      }
+    } finally {
+      senders.shutdownNow();
+    }
+    System.out.printf("%d malformed requests (seed %d), answers by status: %s%n", count, seed, statuses);
+
+    assertThat(failures).as("requests answered 5xx, 201 or not at all (seed %d)", seed).isEmpty();
+    int reachedResources = count - statuses.getOrDefault(401, 0) - statuses.getOrDefault(-1, 0);
+    assertThat(reachedResources).as("answers past authentication: %s", statuses).isGreaterThan(count / 2);
+    assertThat(statuses).containsKeys(400, 404);
+    renderOneSmallJob(studio, "after the malformed requests");
+  }
+
+  /** Submits one small job, waits (bounded) until it succeeded, and returns its id. */
+  private static String renderOneSmallJob(GatewayClient studio, String prompt) throws Exception {
+    HttpResponse<String> created = studio.post("/v1/batches",
+        "[{\"prompt\": \"" + prompt + "\", " + SMALL + "}]", null);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonNode answer = GatewayClient.json(created);
+    String batchId = answer.path("batch").path("id").asText();
+    await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> studio.tryGetJson(
+        "/v1/batches/" + batchId).map(b -> b.path("done").asInt() == 1).orElse(false));
+    assertThat(studio.getJson("/v1/batches/" + batchId).path("succeeded").asInt()).isEqualTo(1);
+    return answer.path("jobIds").get(0).asText();
   }
 
   // --- HTTP ---
@@ -420,7 +486,7 @@ class GatewayIT {
           }
           return events;
         });
-    List<Sse> events = read.get(JOB_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    List<Sse> events = read.get(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     synchronized (GatewayIT.class) {
       TRANSCRIPT.append("\n```\nGET ").append(path).append("\nAccept: text/event-stream\n```\n\n```\n");
       events.forEach(e -> TRANSCRIPT.append("event: ").append(e.name()).append("\ndata: ").append(e.data())

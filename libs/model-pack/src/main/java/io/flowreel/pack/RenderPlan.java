@@ -36,9 +36,13 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
     } else if (s.prompt().length() > MAX_PROMPT_CHARS) {
       problems.add("prompt has " + s.prompt().length() + " characters, at most " + MAX_PROMPT_CHARS
           + " are allowed");
+    } else {
+      PromptText.refusal(s.prompt()).ifPresent(why -> problems.add("prompt has " + why));
     }
     if (s.negativePrompt() != null && s.negativePrompt().length() > MAX_PROMPT_CHARS) {
       problems.add("negative prompt has " + s.negativePrompt().length() + " characters, at most " + MAX_PROMPT_CHARS);
+    } else if (s.negativePrompt() != null) {
+      PromptText.refusal(s.negativePrompt()).ifPresent(why -> problems.add("negative prompt has " + why));
     }
     if (steps < 1 || steps > MAX_STEPS) {
       problems.add("steps " + steps + " must be between 1 and " + MAX_STEPS);

@@ -48,4 +48,15 @@ class RenderPlanTest {
     assertThat(JSON.readValue(JSON.writeValueAsBytes(published), RenderManifest.class)).isEqualTo(published);
     assertThat(JSON.valueToTree(published).get("attempt").asInt()).isEqualTo(2);
   }
+
+  /** The problems RenderPlan names for these prompts at a valid size, or none. */
+  java.util.List<String> problems(String prompt, String negativePrompt) {
+    try {
+      RenderPlan.of("j", new RenderSettings(prompt, negativePrompt, 1, 128, 96, 9, 8, null, null, null, null, 0,
+          true, true), PACK);
+      return java.util.List.of();
+    } catch (InvalidRenderException e) {
+      return e.problems();
+    }
+  }
 }

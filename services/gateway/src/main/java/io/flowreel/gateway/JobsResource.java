@@ -21,6 +21,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -33,6 +34,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 public class JobsResource {
 
   private static final Duration RETRY_VISIBLE = Duration.ofSeconds(5);
+  /** Output names are the publisher's ({@code video}, {@code poster}, {@code manifest}); these are echoed. */
+  private static final Pattern OUTPUT_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
   private final PipelineDispatcher dispatcher;
   private final TrackerClient tracker;
@@ -106,6 +109,10 @@ public class JobsResource {
   @Operation(summary = "Redirect to a fresh download link of one output (video, poster or manifest)")
   public Response output(@PathParam("id") String id, @PathParam("name") String name,
       @Context SecurityContext security) {
+    if (!OUTPUT_NAME.matcher(name).matches()) {
+      throw ApiException.badRequest("malformed output name: one of the job's outputs, such as video, poster or "
+          + "manifest");
+    }
     JobStatus job = views.jobStatus(id, Caller.of(security));
     StoredArtifact artifact = job.outputs().stream().filter(o -> o.name().equals(name)).findFirst()
         .orElseThrow(() -> ApiException.notFound("job " + id + " has no output '" + name + "'"

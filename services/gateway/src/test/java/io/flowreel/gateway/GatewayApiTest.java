@@ -51,6 +51,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The gateway's {@code /v1} API as it runs in Quarkus, against a real Kafka broker (what it submits
@@ -266,7 +267,13 @@ class GatewayApiTest {
                 + "(nearest valid: 288 or 320)"),
         Arguments.of("{\"jobs\": [{\"prompt\": \"a typo\", \"widht\": 64}]}", "unknown field 'widht'"),
         Arguments.of("[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "jobs[0]: unknown pack 'huge'; known packs: tiny"),
-        Arguments.of("{\"jobs\": [{\"prompt\": \"x\"", "malformed JSON at line 1, column"));
+        Arguments.of("{\"jobs\": [{\"prompt\": \"x\"", "malformed JSON at line 1, column"),
+        Arguments.of("[{\"prompt\": \"a red\\u0000 ball\"}]", "jobs[0]: prompt has U+0000 (a control character) at "
+            + "index 5"),
+        Arguments.of("[{\"prompt\": \"a red ball\", \"negativePrompt\": \"\\u202eblur\"}]",
+            "jobs[0]: negative prompt has U+202E (a bidirectional override) at index 0"),
+        Arguments.of("[{\"prompt\": \"a red ball \\ud83c\"}]", "jobs[0]: prompt has U+D83C (a lone surrogate) at "
+            + "index 11"));
   }
 
   @ParameterizedTest
@@ -366,6 +373,29 @@ class GatewayApiTest {
         .body("reason", equalTo("no batch b-000000000000000000000000"));
     assertThat(tracker.requests()).containsExactly("/tracker/jobs/b-000000000000000000000000-000000",
         "/tracker/batches/b-000000000000000000000000");
+  }
+
+  /**
+   * Ids and names outside their patterns are refused before they reach the tracker's URLs, a topic
+   * key or a log line; none is echoed back. (Once, {@code ..%2F..%2Fq%2Fhealth} answered with the
+   * tracker's health, and a space, NUL or brace gave 500.)
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"GET /v1/jobs/..%2F..%2Fq%2Fhealth", "GET /v1/jobs/a%20b", "GET /v1/jobs/a%00b",
+      "GET /v1/jobs/%7B", "GET /v1/jobs/a%0D%0AX-Forged:%201", "POST /v1/jobs/a%0D%0Ab/cancel",
+      "POST /v1/jobs/-a/retry", "GET /v1/jobs/%E2%80%AE/events", "GET /v1/batches/..%2F..%2Fq%2Fhealth",
+      "POST /v1/batches/%7Bid%7D/cancel", "GET /v1/batches/a%2Fb/jobs", "GET /v1/jobs/" + JOB_ID + "/outputs/..%2Fvideo",
+      "GET /v1/jobs/" + JOB_ID + "/outputs/%00"})
+  void aMalformedIdOrOutputNameIs400AndGoesNowhere(String request) {
+    String method = request.substring(0, request.indexOf(' '));
+    String path = request.substring(request.indexOf(' ') + 1);
+    Map<TopicPartition, Long> before = endOffsets();
+    as(STUDIO).urlEncodingEnabled(false).redirects().follow(false).request(method, path).then()
+        .statusCode(400)
+        .body("reason", startsWith("malformed "))
+        .body("reason", not(containsString("health")));
+    assertThat(tracker.requests()).as("requests that reached the tracker").isEmpty();
+    assertThat(endOffsets()).as("records written").isEqualTo(before);
   }
 
   @Test
