@@ -2,6 +2,7 @@
 # Runs the benchmarks behind docs/benchmarks.md and prints one JSON line per measurement.
 #   tools/bench.sh [stages|dit|memory|bus|pipeline|all]
 #   tools/bench.sh load [JOBS] [HOLD] [LoadBench options...]   (not part of "all"; defaults 100000 and 5s)
+#   tools/bench.sh fold [FoldBench options...]   (not part of "all"; the tracker's fold alone, see FoldBench)
 # The PyTorch half of "dit" needs Debian's python3-torch (see tools/README.md); it is skipped without it.
 # MAVEN_ARGS is added to the build's mvn command (e.g. MAVEN_ARGS="-o -Dmaven.repo.local=/some/repo").
 set -euo pipefail
@@ -56,6 +57,13 @@ if [[ $what == bus || $what == all ]]; then
   run -Dflowreel.home="$home" io.flowreel.bench.BusHop 40 4194304
   # Eight tiny-pack jobs through the bus (in-process workers, real broker and S3) vs the local renderer.
   run -Dflowreel.home="$home" io.flowreel.bench.BusMakespan "$pack" 8 256x256x17
+fi
+
+if [[ $what == fold ]]; then
+  # Issue 19 item 1, the tracker's fold alone: a synthetic stream of 100,000 jobs through TopologyTestDriver
+  # (--mode driver, the default here) or a Kafka Streams app on an embedded broker (--mode streams).
+  shift
+  run -Dflowreel.home="$home" io.flowreel.bench.FoldBench --mode driver "$@"
 fi
 
 if [[ $what == load ]]; then
