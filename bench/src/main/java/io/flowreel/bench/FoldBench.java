@@ -362,7 +362,7 @@ public final class FoldBench {
       await(Duration.ofMinutes(15), () -> committed(admin, appId, events) >= end, "the end of the events");
       // The batch counts come one step later, through the repartition topic.
       List<TopicPartition> repartition =
-          partitions(admin, appId + "-" + TrackerTopology.JOBS_BY_BATCH + "-repartition");
+          partitions(admin, appId + "-" + TrackerTopology.JOB_CHANGES + "-repartition");
       long repartitionEnd = endOffsets(admin, repartition);
       await(Duration.ofMinutes(10), () -> committed(admin, appId, repartition) >= repartitionEnd,
           "the end of the repartition topic");

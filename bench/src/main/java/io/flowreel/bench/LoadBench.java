@@ -826,7 +826,7 @@ public final class LoadBench {
         }
       }, "replay to reach offset " + endSum);
       // The batch counts come one step later, through the repartition topic: wait until that is consumed too.
-      List<TopicPartition> repartition = partitions(admin, appId + "-" + TrackerTopology.JOBS_BY_BATCH + "-repartition");
+      List<TopicPartition> repartition = partitions(admin, appId + "-" + TrackerTopology.JOB_CHANGES + "-repartition");
       long repartitionEnd = endOffsets(admin, repartition, IsolationLevel.READ_COMMITTED).values().stream()
           .mapToLong(Long::longValue).sum();
       awaitOrFail(Duration.ofMinutes(10), () -> {

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * Job counts of one batch, stored as JSON in the {@code batches} store. Kept by adding a job's
- * new state and removing its old one ({@link #change}), so a job is counted exactly once however
- * often its status is updated. UNKNOWN jobs count as queued: they exist but no stage runs them.
+ * Job counts of one batch, stored as JSON in the {@code batches} store. Kept by moving a job from
+ * its old state's count to its new one's ({@link #change}), so a job is counted once however often
+ * its status is updated. UNKNOWN jobs count as queued: they exist but no stage runs them.
  */
 @JsonIgnoreProperties(value = "done", allowGetters = true)
 public record BatchStatus(
@@ -47,16 +47,11 @@ public record BatchStatus(
     return next;
   }
 
-  /** Adds a job (the adder of the Kafka Streams aggregation); fills in the batch's ids. */
-  public BatchStatus add(JobStatus job) {
-    BatchStatus named = new BatchStatus(job.batchId(), job.tenant(), total, queued, running, succeeded, failed,
-        cancelled);
-    return named.change(null, job.state());
-  }
-
-  /** Removes a job's previous status (the subtractor of the Kafka Streams aggregation). */
-  public BatchStatus remove(JobStatus job) {
-    return change(job.state(), null);
+  /** The counts after one of the batch's jobs changed state; the first change names the batch. */
+  public BatchStatus apply(String batchId, JobChange change) {
+    BatchStatus named = this.batchId != null ? this
+        : new BatchStatus(batchId, change.tenant(), total, queued, running, succeeded, failed, cancelled);
+    return named.change(change.before(), change.after());
   }
 
   private BatchStatus count(JobState state, int delta) {

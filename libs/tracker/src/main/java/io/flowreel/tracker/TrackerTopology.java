@@ -4,7 +4,6 @@ import io.flowreel.contract.Topics;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -12,9 +11,11 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The tracker's Kafka Streams topology, built in this one place (like a Quarkus
@@ -22,16 +23,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <pre>
  * flowreel.events (StageEvent by job id)
- *   -> aggregate with JobStateMachine.apply        -> store "jobs"    (JobStatus by job id)
- *   -> re-key each job's status by batch id        -> repartition "jobs-by-batch"
- *   -> aggregate: add the new status, remove the old -> store "batches" (BatchStatus by batch id)
+ *   -> JobFold: JobStateMachine.apply            -> store "jobs"    (JobStatus by job id)
+ *      and, when the job's state changed, a JobChange by batch id -> repartition "job-changes"
+ *   -> aggregate: move the job between counts    -> store "batches" (BatchStatus by batch id)
  * flowreel.batches (BatchSubmission by batch id)   -> store "submissions" (Submission by batch id)
  * </pre>
  *
  * Job and batch status come only from events; the batches topic adds what only the gateway knows (how
- * many jobs a batch has, which idempotency key created it). The batch aggregation is a KTable
- * aggregation, so Kafka Streams hands it each job's previous status (subtractor) and new status
- * (adder): a job's update changes the counts by the difference and a job is counted once.
+ * many jobs a batch has, which idempotency key created it). Only a change of a job's state crosses to
+ * the batch counts, as a few bytes (once or twice in a job's life of a dozen or more events): a
+ * KTable aggregation would send the job's whole old and new status through the repartition topic on
+ * every event. Counting changes is exact because the tracker runs exactly once (docs/tracker.md).
  */
 public final class TrackerTopology {
 
@@ -41,8 +43,8 @@ public final class TrackerTopology {
   public static final String BATCHES_STORE = "batches";
   /** Submission by batch id: each batch's total and idempotency key. */
   public static final String SUBMISSIONS_STORE = "submissions";
-  /** Name of the repartition step that re-keys job status by batch id. */
-  public static final String JOBS_BY_BATCH = "jobs-by-batch";
+  /** Name of the repartition step that carries each job's state changes by batch id. */
+  public static final String JOB_CHANGES = "job-changes";
 
   private TrackerTopology() {
   }
@@ -66,25 +68,18 @@ public final class TrackerTopology {
   public static Topology build() {
     StreamsBuilder builder = new StreamsBuilder();
 
-    KTable<String, JobStatus> jobs = builder
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOBS_STORE), Serdes.String(),
+        JsonSerde.jobStatus()));
+    builder
         .stream(Topics.EVENTS.name(), Consumed.with(Topics.EVENTS.keySerde(), Topics.EVENTS.valueSerde()))
-        .groupByKey()
+        .process(JobFold::new, Named.as("job-fold"), JOBS_STORE)
+        .repartition(Repartitioned.<String, JobChange>as(JOB_CHANGES)
+            .withKeySerde(Serdes.String())
+            .withValueSerde(JobChange.serde()))
+        .groupByKey(Grouped.with(Serdes.String(), JobChange.serde()))
         .aggregate(
-            () -> null, // JobStateMachine.apply starts a job from its first event
-            (jobId, event, job) -> JobStateMachine.apply(job, event),
-            Materialized.<String, JobStatus, KeyValueStore<Bytes, byte[]>>as(JOBS_STORE)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(JsonSerde.jobStatus()));
-
-    jobs
-        .groupBy((jobId, job) -> KeyValue.pair(job.batchId(), job),
-            Grouped.<String, JobStatus>as(JOBS_BY_BATCH)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(JsonSerde.jobStatus()))
-        .aggregate(
-            () -> BatchStatus.empty(null, null), // the first job's add() names the batch
-            (batchId, job, batch) -> batch.add(job),
-            (batchId, job, batch) -> batch.remove(job),
+            () -> BatchStatus.empty(null, null), // the first change names the batch
+            (batchId, change, batch) -> batch.apply(batchId, change),
             Materialized.<String, BatchStatus, KeyValueStore<Bytes, byte[]>>as(BATCHES_STORE)
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.batchStatus()));

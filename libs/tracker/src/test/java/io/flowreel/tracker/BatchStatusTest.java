@@ -40,13 +40,21 @@ class BatchStatusTest {
   }
 
   @Test
-  void addNamesTheBatchAndRemoveTakesTheOldStatusOut() {
-    JobStatus running = JobStatus.unknown("job-1", "batch-9", "studio-b").toBuilder().build();
-    BatchStatus batch = BatchStatus.empty(null, null).add(running);
+  void theFirstChangeNamesTheBatchAndLaterOnesMoveTheJob() {
+    BatchStatus batch = BatchStatus.empty(null, null).apply("batch-9", new JobChange("studio-b", null, JobState.QUEUED))
+        .apply("batch-9", new JobChange("studio-b", JobState.QUEUED, JobState.SUCCEEDED));
 
-    assertThat(batch.batchId()).isEqualTo("batch-9");
-    assertThat(batch.tenant()).isEqualTo("studio-b");
-    assertThat(batch.remove(running).total()).isZero();
+    assertThat(batch).isEqualTo(new BatchStatus("batch-9", "studio-b", 1, 0, 0, 1, 0, 0));
+  }
+
+  @Test
+  void aJobChangeRoundTripsThroughItsSerde() {
+    var serde = JobChange.serde();
+    for (JobChange change : java.util.List.of(new JobChange("studio-a", null, JobState.QUEUED),
+        new JobChange("studio-a", JobState.RUNNING, JobState.CANCELLED))) {
+      assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", change))).isEqualTo(change);
+    }
+    assertThat(serde.serializer().serialize("t", null)).isNull();
   }
 
   @Test
