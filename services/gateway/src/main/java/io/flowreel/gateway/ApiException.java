@@ -7,15 +7,22 @@ public class ApiException extends RuntimeException {
 
   private final int status;
   private final List<String> problems;
+  /** Seconds after which the same request may succeed ({@code Retry-After}); 0: not said. */
+  private final int retryAfterSeconds;
 
   public ApiException(int status, String reason) {
     this(status, reason, List.of());
   }
 
   public ApiException(int status, String reason, List<String> problems) {
+    this(status, reason, problems, 0);
+  }
+
+  private ApiException(int status, String reason, List<String> problems, int retryAfterSeconds) {
     super(reason);
     this.status = status;
     this.problems = List.copyOf(problems);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public int status() {
@@ -24,6 +31,10 @@ public class ApiException extends RuntimeException {
 
   public List<String> problems() {
     return problems;
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   static ApiException notFound(String reason) {
@@ -36,5 +47,9 @@ public class ApiException extends RuntimeException {
 
   static ApiException badRequest(String reason) {
     return new ApiException(400, reason);
+  }
+
+  static ApiException tooManyRequests(String reason, int retryAfterSeconds) {
+    return new ApiException(429, reason, List.of(), retryAfterSeconds);
   }
 }

@@ -209,7 +209,8 @@ public class BatchesResource {
   @Operation(summary = "Live events of every job of the batch (server-sent events)",
       description = "First 'batch' with the counts, then each stage event (named by its type: queued, started, "
           + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'batch' again whenever a job "
-          + "finishes. Ends when every job has finished.")
+          + "finishes. Ends when every job has finished. 429 (with Retry-After) when the tenant or the gateway has "
+          + "as many streams open as allowed.")
   public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse,
       @Context SecurityContext security) {
     streams.batch(id, Caller.of(security), views, sink, sse);

@@ -13,7 +13,10 @@ public class ErrorResponses {
 
   @ServerExceptionMapper
   public Response refused(ApiException e) {
-    return error(e.status(), e.getMessage(), e.problems());
+    Response error = error(e.status(), e.getMessage(), e.problems());
+    return e.retryAfterSeconds() > 0
+        ? Response.fromResponse(error).header("Retry-After", Integer.toString(e.retryAfterSeconds())).build()
+        : error;
   }
 
   @ServerExceptionMapper

@@ -28,8 +28,8 @@ import org.jboss.logging.Logger;
  * Stage events as they happen, for the server-sent event streams: one consumer per gateway reads
  * every partition of the events topic from its end (no group: each gateway sees everything) and
  * hands each event to the listeners of its job and of its batch. Listeners must not block: they
- * queue the event for their own stream. An event it cannot read is logged, dead-lettered and
- * skipped; a broker outage pauses the feed, it never ends it.
+ * pass the event on to their own stream without waiting for its client. An event it cannot read
+ * is logged, dead-lettered and skipped; a broker outage pauses the feed, it never ends it.
  */
 @Singleton
 public class EventFeed {
@@ -74,7 +74,13 @@ public class EventFeed {
 
   /** Calls {@code listener} with every later event whose job id or batch id is {@code id}. */
   public AutoCloseable subscribe(String id, Consumer<StageEvent> listener) {
-    listeners.computeIfAbsent(id, k -> new CopyOnWriteArraySet<>()).add(listener);
+    // Inside compute: an unsubscribe that removes the id's last listener at the same moment would
+    // otherwise drop the set this listener joins, and it would never be called.
+    listeners.compute(id, (k, set) -> {
+      Set<Consumer<StageEvent>> listening = set != null ? set : new CopyOnWriteArraySet<>();
+      listening.add(listener);
+      return listening;
+    });
     return () -> listeners.computeIfPresent(id, (k, set) -> {
       set.remove(listener);
       return set.isEmpty() ? null : set;
@@ -120,7 +126,13 @@ public class EventFeed {
   private void deliver(String id, StageEvent event) {
     Set<Consumer<StageEvent>> set = listeners.get(id);
     if (set != null) {
-      set.forEach(listener -> listener.accept(event));
+      for (Consumer<StageEvent> listener : set) {
+        try {
+          listener.accept(event);
+        } catch (RuntimeException e) { // one broken stream must not stop the feed for all the others
+          LOG.warnf("a listener of %s failed: %s", id, e);
+        }
+      }
     }
   }
 }

@@ -101,6 +101,17 @@ public interface GatewayConfig {
     @WithDefault("10000")
     int maxJobsPerBatch();
 
+    /**
+     * Most event streams one tenant may have open on this gateway at once (an operator counts as its
+     * own tenant), so one studio's dashboards cannot take every slot.
+     */
+    @WithDefault("100")
+    int maxEventStreamsPerTenant();
+
+    /** Most event streams open on this gateway at once, all tenants together. */
+    @WithDefault("2000")
+    int maxEventStreams();
+
     /** How long download links stay valid. */
     @WithDefault("1h")
     Duration linkExpiry();

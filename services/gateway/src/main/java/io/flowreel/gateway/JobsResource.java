@@ -98,7 +98,8 @@ public class JobsResource {
   @Operation(summary = "Live events of the job (server-sent events)",
       description = "First 'status' with the job, then each stage event (named by its type: queued, started, "
           + "progress, succeeded, failed, retrying, dead_lettered, cancelled), and 'status' again when the job "
-          + "finishes; then the stream ends.")
+          + "finishes; then the stream ends. 429 (with Retry-After) when the tenant or the gateway has as many "
+          + "streams open as allowed.")
   public void events(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse,
       @Context SecurityContext security) {
     streams.job(id, Caller.of(security), views, sink, sse);

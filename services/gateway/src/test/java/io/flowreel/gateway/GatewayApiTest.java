@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.flowreel.contract.ApiKeys;
+import io.flowreel.contract.Topics;
 import io.flowreel.gateway.FakeTracker.Reply;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
@@ -22,29 +23,44 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.pack.RenderPlan;
+import io.flowreel.submission.BatchIds;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +102,17 @@ class GatewayApiTest {
   /** Only injected so that Quarkus registers the mapping; see {@link BuildProperties}. */
   @Inject
   BuildProperties build;
+
+  @Inject
+  EventStreams streams;
+
+  @Inject
+  @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+  MemorySize maxBodySize;
+
+  @Inject
+  @ConfigProperty(name = "quarkus.http.limits.max-header-size")
+  MemorySize maxHeaderSize;
 
   @BeforeEach
   void freshTracker() {
@@ -523,6 +550,309 @@ class GatewayApiTest {
     as(STUDIO).get("/v1/jobs/{id}", JOB_ID).then().statusCode(200);
   }
 
+  @Test
+  void aBatchStreamSendsEachEventThenTheCountsOnceAJobEndsAndEndsWhenEveryJobHas() {
+    String batch = "b-" + "5".repeat(24);
+    String job = batch + "-000002";
+    tracker.answer("/tracker/batches/" + batch, Reply.json(tenantsBatch(batch, STUDIO, counts(batch, STUDIO, 2))));
+
+    try (RawHttp stream = RawHttp.events(STUDIO, "/v1/batches/" + batch + "/events")) {
+      assertThat(stream.status()).isEqualTo(200);
+      assertThat(stream.header("Content-Type")).startsWith("text/event-stream");
+      RawHttp.Event first = stream.next();
+      assertThat(first.name()).isEqualTo("batch");
+      assertThat(JsonPath.from(first.data()).getInt("done")).isEqualTo(2);
+
+      publish(event(job, Stage.PUBLISH, 1, StageEventType.STARTED));
+      assertThat(stream.next().name()).isEqualTo("started");
+
+      tracker.answer("/tracker/batches/" + batch, Reply.json(tenantsBatch(batch, STUDIO, counts(batch, STUDIO, 3))));
+      publish(event(job, Stage.PUBLISH, 1, StageEventType.SUCCEEDED));
+      RawHttp.Event succeeded = stream.next();
+      assertThat(succeeded.name()).isEqualTo("succeeded");
+      assertThat(JsonPath.from(succeeded.data()).getString("jobId")).isEqualTo(job);
+      RawHttp.Event last = stream.next();
+      assertThat(last.name()).isEqualTo("batch");
+      assertThat(JsonPath.from(last.data()).getInt("done")).isEqualTo(3);
+      assertThat(stream.next()).as("the end of the stream").isNull();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> streams.open() == 0);
+  }
+
+  @Test
+  void aJobStreamSkipsASupersededAttemptsLateEventsAndEndsWithTheFinalStatus() {
+    String batch = "b-" + "6".repeat(24);
+    String job = batch + "-000000";
+    tracker.answer("/tracker/jobs/" + job, Reply.json(job(job, "RUNNING", 2)));
+
+    try (RawHttp stream = RawHttp.events(STUDIO, "/v1/jobs/" + job + "/events")) {
+      RawHttp.Event first = stream.next();
+      assertThat(first.name()).isEqualTo("status");
+      assertThat(JsonPath.from(first.data()).getInt("attempt")).isEqualTo(2);
+
+      publish(event(job, Stage.DENOISE, 1, StageEventType.PROGRESS),
+          event(job, Stage.DENOISE, 2, StageEventType.PROGRESS));
+      RawHttp.Event progress = stream.next();
+      assertThat(progress.name()).isEqualTo("progress");
+      assertThat(JsonPath.from(progress.data()).getInt("attempt")).as("attempt 1's event is skipped").isEqualTo(2);
+
+      tracker.answer("/tracker/jobs/" + job, Reply.json(job(job, "SUCCEEDED", 2)));
+      publish(event(job, Stage.PUBLISH, 2, StageEventType.SUCCEEDED));
+      assertThat(stream.next().name()).isEqualTo("succeeded");
+      RawHttp.Event last = stream.next();
+      assertThat(last.name()).isEqualTo("status");
+      assertThat(JsonPath.from(last.data()).getString("state")).isEqualTo("SUCCEEDED");
+      assertThat(stream.next()).as("the end of the stream").isNull();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> streams.open() == 0);
+  }
+
+  @Test
+  void aClientThatStopsReadingIsCutOffAndItsSlotFreedInsteadOfBufferingForIt() {
+    String batch = runningBatch(STUDIO);
+    String job = batch + "-000000";
+    // 4 KB each: the socket buffers on both sides (a few MB here) fill after about a thousand.
+    StageEvent[] events = Collections.nCopies(500, StageEvent.newBuilder(
+        event(job, Stage.DENOISE, 1, StageEventType.PROGRESS)).setError("x".repeat(4000)).build())
+        .toArray(StageEvent[]::new);
+    try (RawHttp stream = RawHttp.events(STUDIO, "/v1/batches/" + batch + "/events", 4096)) {
+      assertThat(stream.next().name()).isEqualTo("batch");
+      await("the stream cut off").atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500)).until(() -> {
+            if (streams.open() > 0) { // more, until the sockets' buffers and then 256 unsent events are full
+              publish(events);
+            }
+            return streams.open() == 0;
+          });
+
+      // What the gateway had sent still arrives, then the stream ends: the client reconnects.
+      int read = 0;
+      for (RawHttp.Event e = stream.next(); e != null; e = stream.next()) {
+        assertThat(e.name()).isEqualTo("progress");
+        read++;
+      }
+      System.out.printf("a client that stopped reading was cut off after %d events%n", read);
+      assertThat(read).isPositive();
+    }
+  }
+
+  @Test
+  void aTenantOverItsStreamCapIsRefused429WhileAnotherOpensOneAndAClosedStreamFreesItsSlot() {
+    String mine = runningBatch(STUDIO);
+    String theirs = runningBatch("studio-q");
+    List<RawHttp> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < GatewayTestResources.MAX_STREAMS_PER_TENANT; i++) {
+        open.add(openStream(STUDIO, mine));
+      }
+      try (RawHttp refused = RawHttp.events(STUDIO, "/v1/batches/" + mine + "/events")) {
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isEqualTo("10");
+        assertThat(JsonPath.from(refused.body()).getString("reason")).isEqualTo("tenant 'it-studio' has 20 event "
+            + "streams open, at most 20 (flowreel.gateway.max-event-streams-per-tenant): close one, or poll GET "
+            + "/v1/batches/" + mine);
+      }
+      open.add(openStream("studio-q", theirs));
+
+      open.remove(0).close();
+      await("a slot freed by a client that went").atMost(Duration.ofSeconds(10)).until(() -> {
+        try (RawHttp again = RawHttp.events(STUDIO, "/v1/batches/" + mine + "/events")) {
+          return again.status() == 200;
+        }
+      });
+    } finally {
+      closeAll(open);
+    }
+  }
+
+  @Test
+  void openStreamsHoldNoThreadEachAndTheGatewaysTotalCapIsRefused429() {
+    List<String> tenants = List.of(STUDIO, "studio-q", "default");
+    Map<String, String> batches = new HashMap<>();
+    for (String tenant : List.of(STUDIO, "studio-q", "default", "studio-b")) {
+      batches.put(tenant, runningBatch(tenant));
+    }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    List<RawHttp> open = new ArrayList<>();
+    try {
+      // The pools a stream touches (an event loop, a worker, the streams' timers) start their threads here.
+      openStream(STUDIO, batches.get(STUDIO)).close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> streams.open() == 0);
+      int before = threads.getThreadCount();
+      for (int i = 0; i < GatewayTestResources.MAX_STREAMS; i++) {
+        String tenant = tenants.get(i % tenants.size());
+        open.add(openStream(tenant, batches.get(tenant)));
+      }
+      int with = threads.getThreadCount();
+      System.out.printf("gateway threads: %d before, %d with %d event streams open%n", before, with, open.size());
+      assertThat(with - before).as("threads started for %d streams", GatewayTestResources.MAX_STREAMS)
+          .isLessThanOrEqualTo(8);
+
+      try (RawHttp refused = RawHttp.events("studio-b", "/v1/batches/" + batches.get("studio-b") + "/events")) {
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isEqualTo("10");
+        assertThat(JsonPath.from(refused.body()).getString("reason")).isEqualTo("this gateway has 50 event streams "
+            + "open, at most 50 (flowreel.gateway.max-event-streams): retry later, or poll GET /v1/batches/"
+            + batches.get("studio-b"));
+      }
+    } finally {
+      closeAll(open);
+    }
+  }
+
+  @Test
+  void aBodyOfExactlyTheLimitIsAcceptedAndOneByteMoreIsRefused413WithAReasonBeforeItIsRead() {
+    trackerKnowsEveryBatch();
+    int limit = Math.toIntExact(maxBodySize.asLongValue());
+    byte[] body = new byte[limit]; // a valid batch, padded with spaces to the limit
+    Arrays.fill(body, (byte) ' ');
+    byte[] batch = "{\"jobs\": [{\"prompt\": \"a red ball\", \"width\": 64, \"height\": 64, \"frames\": 5}]"
+        .getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(batch, 0, body, 0, batch.length);
+    body[limit - 1] = '}';
+    try (RawHttp accepted = RawHttp.send(post(limit), body)) {
+      assertThat(accepted.status()).isEqualTo(201);
+    }
+
+    Map<TopicPartition, Long> before = endOffsets();
+    try (RawHttp refused = RawHttp.send(post(limit + 1), new byte[0])) { // answered on the header alone
+      assertThat(refused.status()).isEqualTo(413);
+      assertThat(refused.header("Content-Type")).isEqualTo("application/json");
+      assertThat(JsonPath.from(refused.body()).getString("reason")).isEqualTo("the request body is larger than "
+          + "33554432 bytes (quarkus.http.limits.max-body-size), nothing was submitted: split the batch into "
+          + "smaller ones");
+    }
+    assertThat(endOffsets()).isEqualTo(before);
+  }
+
+  @Test
+  void headersOfExactlyTheLimitAreAcceptedAndOneByteMoreIsRefused431() {
+    itStudiosFinishedBatch();
+    // Vert.x counts every header line without its line break, all lines together.
+    int limit = Math.toIntExact(maxHeaderSize.asLongValue());
+    String host = "Host: localhost";
+    String key = "Authorization: Bearer " + GatewayTestResources.key(STUDIO);
+    String pad = "X-Pad: ";
+    for (int size : List.of(limit, limit + 1)) {
+      String head = "GET /v1/jobs/" + JOB_ID + " HTTP/1.1\r\n" + host + "\r\n" + key + "\r\n" + pad
+          + "p".repeat(size - host.length() - key.length() - pad.length()) + "\r\n\r\n";
+      try (RawHttp answer = RawHttp.send(head, new byte[0])) {
+        assertThat(answer.status()).as("headers of %d bytes", size).isEqualTo(size <= limit ? 200 : 431);
+      }
+    }
+  }
+
+  @Test
+  void aBatchAtEveryCapIsAccepted() {
+    // The tracker knows no batch for the key until it was submitted.
+    AtomicInteger asked = new AtomicInteger();
+    tracker.answerUnder("/tracker/batches/", id -> asked.getAndIncrement() == 0 ? new Reply(404, "no batch " + id)
+        : Reply.json(batchView(id, "ab".repeat(32), null)));
+
+    as(STUDIO).contentType(ContentType.JSON).header("Idempotency-Key", "k".repeat(BatchIds.MAX_KEY_LENGTH))
+        .body(batchOf(GatewayTestResources.MAX_JOBS_PER_BATCH, "p".repeat(RenderPlan.MAX_PROMPT_CHARS),
+            "n".repeat(RenderPlan.MAX_PROMPT_CHARS)))
+        .post("/v1/batches").then()
+        .statusCode(201)
+        .body("batch.total", equalTo(GatewayTestResources.MAX_JOBS_PER_BATCH));
+  }
+
+  static Stream<Arguments> oneOverACap() {
+    String prompt = "a red ball";
+    return Stream.of(
+        Arguments.of(batchOf(GatewayTestResources.MAX_JOBS_PER_BATCH + 1, prompt, null), null,
+            "the batch has 51 jobs, at most 50 are allowed"),
+        Arguments.of(batchOf(1, "p".repeat(RenderPlan.MAX_PROMPT_CHARS + 1), null), null,
+            "jobs[0]: prompt has 2001 characters, at most 2000 are allowed"),
+        Arguments.of(batchOf(1, prompt, "n".repeat(RenderPlan.MAX_PROMPT_CHARS + 1)), null,
+            "jobs[0]: negative prompt has 2001 characters, at most 2000"),
+        Arguments.of(batchOf(1, prompt, null), "k".repeat(BatchIds.MAX_KEY_LENGTH + 1),
+            "Idempotency-Key must be 1-255 printable ASCII characters"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("oneOverACap")
+  void oneOverACapIsRefused400NamingItAndNothingIsWritten(String body, String idempotencyKey, String reason) {
+    trackerKnowsEveryBatch();
+    Map<TopicPartition, Long> before = endOffsets();
+    RequestSpecification request = as(STUDIO).contentType(ContentType.JSON).body(body);
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    request.post("/v1/batches").then()
+        .statusCode(400)
+        .body("reason", equalTo("the request was rejected, nothing was submitted: " + reason));
+    assertThat(endOffsets()).isEqualTo(before);
+  }
+
+  private static String batchOf(int jobs, String prompt, String negativePrompt) {
+    String job = "{\"prompt\": \"" + prompt + "\""
+        + (negativePrompt == null ? "" : ", \"negativePrompt\": \"" + negativePrompt + "\"") + "}";
+    return "{\"defaults\": {\"width\": 64, \"height\": 64, \"frames\": 5}, \"jobs\": ["
+        + String.join(", ", Collections.nCopies(jobs, job)) + "]}";
+  }
+
+  private static String post(long contentLength) {
+    return "POST /v1/batches HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+        + GatewayTestResources.key(STUDIO) + "\r\nContent-Length: " + contentLength + "\r\n\r\n";
+  }
+
+  /** The events of a running batch of {@code tenant}, checked up to the first message. */
+  private static RawHttp openStream(String tenant, String batchId) {
+    RawHttp stream = RawHttp.events(tenant, "/v1/batches/" + batchId + "/events");
+    assertThat(stream.status()).as("a stream of %s", tenant).isEqualTo(200);
+    assertThat(stream.next().name()).isEqualTo("batch");
+    return stream;
+  }
+
+  /** Closes the streams a test opened and waits until the gateway has given their slots back. */
+  private void closeAll(List<RawHttp> open) {
+    open.forEach(RawHttp::close);
+    await("every stream's slot given back").atMost(Duration.ofSeconds(10)).until(() -> streams.open() == 0);
+  }
+
+  /** A batch of {@code tenant} with none of its 3 jobs finished, as the tracker answers it; its id. */
+  private String runningBatch(String tenant) {
+    String batchId = "b-" + "%024d".formatted(Math.abs(tenant.hashCode()));
+    tracker.answer("/tracker/batches/" + batchId,
+        Reply.json(tenantsBatch(batchId, tenant, counts(batchId, tenant, 0))));
+    return batchId;
+  }
+
+  /** The tracker's counts of a batch of 3 jobs of which {@code done} have succeeded and the next one runs. */
+  private static String counts(String batchId, String tenant, int done) {
+    return """
+        {"batchId": "%s", "tenant": "%s", "total": 3, "queued": %d, "running": %d, "succeeded": %d,
+         "failed": 0, "cancelled": 0, "done": %d}""".formatted(batchId, tenant, Math.max(0, 2 - done),
+        done < 3 ? 1 : 0, done, done);
+  }
+
+  /** {@code /tracker/jobs/{id}} of a job of it-studio in {@code state} at {@code attempt}. */
+  private static String job(String jobId, String state, int attempt) {
+    return SUCCEEDED_JOB.replace(JOB_ID, jobId).replace(BATCH_ID, jobId.substring(0, BATCH_ID.length()))
+        .replace("\"state\": \"SUCCEEDED\", \"currentStage\": \"PUBLISH\", \"attempt\": 1",
+            "\"state\": \"" + state + "\", \"currentStage\": \"PUBLISH\", \"attempt\": " + attempt);
+  }
+
+  private static StageEvent event(String jobId, Stage stage, int attempt, StageEventType type) {
+    return StageEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
+        .setBatchId(jobId.substring(0, BATCH_ID.length())).setTenant(STUDIO).setStage(stage).setAttempt(attempt)
+        .setType(type).setTimeMillis(System.currentTimeMillis()).build();
+  }
+
+  /** Puts {@code events} on the events topic, as the stages do (keyed by job id). */
+  private void publish(StageEvent... events) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      for (StageEvent event : events) {
+        producer.send(new ProducerRecord<>(EVENTS, event.getJobId(), Topics.EVENTS.serializeValue(event)));
+      }
+      producer.flush();
+    }
+  }
+
   /** A request with the API key of {@code tenant} (see {@link GatewayTestResources#TENANTS}). */
   private static RequestSpecification as(String tenant) {
     return given().header("Authorization", "Bearer " + GatewayTestResources.key(tenant));
@@ -549,6 +879,14 @@ class GatewayApiTest {
         {"submission": {"batchId": "%s", "tenant": "it-studio", "idempotencyKey": "batch-six-1",
                         "requestSha256": "%s", "total": 3, "createdAtMillis": 1795977155974},
          "status": %s}""".formatted(batchId, requestSha256, status);
+  }
+
+  /** A batch of {@code tenant} (keyless) with the job counts {@code status}. */
+  private static String tenantsBatch(String batchId, String tenant, String status) {
+    return """
+        {"submission": {"batchId": "%s", "tenant": "%s", "requestSha256": "%s", "total": 3,
+                        "createdAtMillis": 1795977155974},
+         "status": %s}""".formatted(batchId, tenant, "ab".repeat(32), status);
   }
 
   /** {@code /tracker/jobs/{id}} as the tracker answers it for a published job. */

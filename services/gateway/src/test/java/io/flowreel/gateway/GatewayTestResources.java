@@ -28,6 +28,11 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
   static final String[] TENANTS = {"default", "it-studio", "studio-q", "studio-b"};
   static final String OPERATOR = "farm-ops";
 
+  /** Caps small enough that a test reaches each of them in a second (defaults: 100, 2000 and 10000). */
+  static final int MAX_STREAMS_PER_TENANT = 20;
+  static final int MAX_STREAMS = 50;
+  static final int MAX_JOBS_PER_BATCH = 50;
+
   private static volatile long brokerPid;
   private static volatile Path keysFile;
   private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
@@ -62,6 +67,9 @@ public class GatewayTestResources implements QuarkusTestResourceLifecycleManager
         // The checkout: the gateway loads models/tiny from it to check sizes and defaults.
         Map.entry("flowreel.home", FlowreelHome.locate().toString()),
         Map.entry("flowreel.gateway.instance-id", "quarkus-test"),
+        Map.entry("flowreel.gateway.max-event-streams-per-tenant", Integer.toString(MAX_STREAMS_PER_TENANT)),
+        Map.entry("flowreel.gateway.max-event-streams", Integer.toString(MAX_STREAMS)),
+        Map.entry("flowreel.gateway.max-jobs-per-batch", Integer.toString(MAX_JOBS_PER_BATCH)),
         // A free port instead of 8081: other builds may run on this machine at the same time.
         Map.entry("quarkus.http.test-port", "0"));
   }
