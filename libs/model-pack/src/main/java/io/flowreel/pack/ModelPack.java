@@ -1,7 +1,13 @@
 package io.flowreel.pack;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.flowreel.pack.PackManifest.NetworkSpec;
 import io.flowreel.pack.PackManifest.OutputDefaults;
 import io.flowreel.pack.PackManifest.PackFile;
@@ -10,12 +16,14 @@ import io.flowreel.pack.PackManifest.TokenizerSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,9 +38,20 @@ import java.util.stream.Collectors;
 public final class ModelPack {
 
   public static final String MANIFEST = "pack.json";
+  /** Real manifests are kilobytes; a bigger one is not worth parsing. */
+  static final long MAX_MANIFEST_BYTES = 16L << 20;
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+  /**
+   * Strict where Jackson is lenient by default: 2.5 or "20" is not an int and a key given twice is
+   * ambiguous, so each is refused rather than silently cut, coerced or overwritten.
+   */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
 
   private final Path root;
   private final PackManifest manifest;
@@ -42,23 +61,42 @@ public final class ModelPack {
     this.manifest = manifest;
   }
 
-  /** Loads and verifies the pack in {@code dir}; throws {@link PackException} naming every fault. */
+  /**
+   * Loads and verifies the pack in {@code dir}; throws {@link PackException} naming every fault. The
+   * pack is distrusted input: whatever its files hold, nothing but a {@link PackException} escapes.
+   */
   public static ModelPack load(Path dir) {
     Path root = dir.toAbsolutePath().normalize();
     Path manifestFile = root.resolve(MANIFEST);
     if (!Files.isRegularFile(manifestFile)) {
       throw new PackException(root, List.of(MANIFEST + ": missing (is " + root + " a model pack?)"));
     }
+    Path realRoot;
     PackManifest manifest;
     try {
-      manifest = JSON.readValue(manifestFile.toFile(), PackManifest.class);
+      realRoot = root.toRealPath();
+      Path real = manifestFile.toRealPath();
+      if (!real.startsWith(realRoot)) {
+        throw new PackException(root, List.of(MANIFEST + ": resolves to " + real + ", outside the pack"));
+      }
+      if (Files.size(real) > MAX_MANIFEST_BYTES) {
+        throw new PackException(root, List.of(MANIFEST + ": " + Files.size(real) + " bytes, more than the "
+            + MAX_MANIFEST_BYTES + " a manifest may have"));
+      }
+      manifest = JSON.readValue(real.toFile(), PackManifest.class);
+    } catch (JsonProcessingException e) {
+      throw new PackException(root, List.of(MANIFEST + ": not a valid manifest" + where(e) + ": "
+          + e.getOriginalMessage()));
     } catch (IOException e) {
-      throw new PackException(root, List.of(MANIFEST + ": not a valid manifest: " + e.getMessage()));
+      throw new PackException(root, List.of(MANIFEST + ": unreadable: " + e));
+    }
+    if (manifest == null) {
+      throw new PackException(root, List.of(MANIFEST + ": empty"));
     }
     List<String> problems = new ArrayList<>();
-    checkStructure(manifest, problems);
+    ManifestChecks.check(manifest, problems);
     if (problems.isEmpty()) {
-      checkFiles(root, manifest, problems);
+      checkFiles(root, realRoot, manifest, problems);
       ShapeChecks.check(manifest, problems);
     }
     // The size rules divide by the pack's factors and patch sizes, so they are asked only once
@@ -70,6 +108,23 @@ public final class ModelPack {
       throw new PackException(root, problems);
     }
     return new ModelPack(root, manifest);
+  }
+
+  /** " at sampler.steps (line 9, column 14)": where in pack.json Jackson gave up. */
+  private static String where(JsonProcessingException e) {
+    StringBuilder path = new StringBuilder();
+    if (e instanceof JsonMappingException mapping) {
+      for (JsonMappingException.Reference r : mapping.getPath()) {
+        if (r.getFieldName() != null) {
+          path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+        } else if (r.getIndex() >= 0) {
+          path.append('[').append(r.getIndex()).append(']');
+        }
+      }
+    }
+    JsonLocation at = e.getLocation();
+    String line = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
+    return (path.length() == 0 ? "" : " at " + path) + (line.isEmpty() ? "" : " (" + line + ")");
   }
 
   public Path root() {
@@ -111,42 +166,6 @@ public final class ModelPack {
     return new SizeRules(manifest);
   }
 
-  private static void checkStructure(PackManifest m, List<String> problems) {
-    if (m.formatVersion() != PackManifest.FORMAT_VERSION) {
-      problems.add(MANIFEST + ": formatVersion " + m.formatVersion() + " is not supported (expected "
-          + PackManifest.FORMAT_VERSION + ")");
-    }
-    requirePresent(m.name(), "name", problems);
-    requirePresent(m.latent(), "latent", problems);
-    requirePresent(m.sampler(), "sampler", problems);
-    requirePresent(m.output(), "output", problems);
-    requirePresent(m.limits(), "limits", problems);
-    requirePresent(m.dit(), "dit", problems);
-    requirePresent(m.decoder(), "decoder", problems);
-    requirePresent(m.upsampler(), "upsampler", problems);
-    requirePresent(m.networks(), "networks", problems);
-    requirePresent(m.files(), "files", problems);
-    if (m.textEncoders() == null || m.textEncoders().isEmpty()) {
-      problems.add(MANIFEST + ": textEncoders: at least one text encoder is required");
-    }
-    if (!problems.isEmpty()) {
-      return;
-    }
-    List<String> used = new ArrayList<>(List.of(m.dit().network(), m.decoder().network(), m.upsampler().network()));
-    m.textEncoders().forEach(e -> used.add(e.network()));
-    for (String network : used) {
-      if (!m.networks().containsKey(network)) {
-        problems.add(MANIFEST + ": networks: '" + network + "' is used but not declared");
-      }
-    }
-    for (var entry : m.networks().entrySet()) {
-      NetworkSpec n = entry.getValue();
-      if (n.file() == null || n.inputs() == null || n.outputs() == null) {
-        problems.add(MANIFEST + ": networks." + entry.getKey() + ": needs file, inputs and outputs");
-      }
-    }
-  }
-
   private static void checkOutputDefaults(PackManifest m, List<String> problems) {
     OutputDefaults output = m.output();
     try {
@@ -159,48 +178,90 @@ public final class ModelPack {
     }
   }
 
-  private static void requirePresent(Object value, String field, List<String> problems) {
-    if (value == null) {
-      problems.add(MANIFEST + ": '" + field + "' is missing");
-    }
-  }
-
-  private static void checkFiles(Path root, PackManifest m, List<String> problems) {
-    Set<String> listed = m.files().stream().map(PackFile::path).collect(Collectors.toSet());
-    Set<String> referenced = new LinkedHashSet<>();
-    m.networks().values().forEach(n -> referenced.add(n.file()));
-    for (TextEncoderSpec e : m.textEncoders()) {
+  /**
+   * Every path in pack.json must name a file inside the pack, also once symlinks are followed: a
+   * pack must not read, hash or hand an engine anything outside its own folder.
+   */
+  private static void checkFiles(Path root, Path realRoot, PackManifest m, List<String> problems) {
+    Map<String, String> referenced = new LinkedHashMap<>();
+    m.networks().forEach((name, n) -> referenced.put("networks." + name + ".file", n.file()));
+    for (int i = 0; i < m.textEncoders().size(); i++) {
+      TextEncoderSpec e = m.textEncoders().get(i);
       TokenizerSpec t = e.tokenizer();
       if (t == null) {
         problems.add(MANIFEST + ": text encoder " + e.name() + ": tokenizer missing");
       } else if (TokenizerSpec.WORD_LEVEL.equals(t.kind())) {
-        referenced.add(t.file());
+        referenced.put("textEncoders[" + i + "].tokenizer.file", t.file());
       } else if (!TokenizerSpec.BYTES.equals(t.kind())) {
-        problems.add(MANIFEST + ": text encoder " + e.name() + ": unknown tokenizer kind '" + t.kind()
-            + "' (known: wordlevel, bytes)");
+        problems.add(MANIFEST + ": text encoder " + e.name() + ": unknown tokenizer kind "
+            + ManifestChecks.quote(t.kind()) + " (known: wordlevel, bytes)");
       }
     }
     if (m.references() != null) {
-      m.references().forEach(r -> referenced.add(r.file()));
+      for (int i = 0; i < m.references().size(); i++) {
+        referenced.put("references[" + i + "].file", m.references().get(i).file());
+      }
     }
     if (m.tokenReference() != null) {
-      referenced.add(m.tokenReference());
+      referenced.put("tokenReference", m.tokenReference());
     }
-    for (String file : referenced) {
-      if (file == null || !listed.contains(file)) {
+    Set<String> listed = m.files().stream().map(PackFile::path).collect(Collectors.toSet());
+    referenced.forEach((field, file) -> {
+      if (inside(root, field, file, problems) != null && !listed.contains(file)) {
         problems.add(file + ": used by the manifest but not listed in 'files' (so its hash is unknown)");
       }
-    }
-    for (PackFile f : m.files()) {
-      Path path = root.resolve(f.path()).normalize();
-      if (!path.startsWith(root)) {
-        problems.add(f.path() + ": lies outside the pack");
-      } else if (!Files.isRegularFile(path)) {
+    });
+    for (int i = 0; i < m.files().size(); i++) {
+      PackFile f = m.files().get(i);
+      Path path = inside(root, "files[" + i + "].path", f.path(), problems);
+      if (path == null) {
+        continue;
+      }
+      Path real;
+      try {
+        real = path.toRealPath();
+      } catch (NoSuchFileException e) {
         problems.add(f.path() + ": missing");
+        continue;
+      } catch (IOException e) {
+        problems.add(f.path() + ": unreadable: " + e);
+        continue;
+      }
+      if (!real.startsWith(realRoot)) {
+        problems.add(MANIFEST + ": files[" + i + "].path = " + ManifestChecks.quote(f.path()) + ": resolves to "
+            + real + ", outside the pack (through a symlink)");
+      } else if (!Files.isRegularFile(real)) {
+        problems.add(f.path() + ": not a regular file");
       } else {
-        checkFile(path, f, problems);
+        checkFile(real, f, problems);
       }
     }
+  }
+
+  /** {@code file} resolved in the pack, or null (and a problem naming the field) where it leaves it. */
+  private static Path inside(Path root, String field, String file, List<String> problems) {
+    String at = MANIFEST + ": " + field + " = " + ManifestChecks.quote(file) + ": ";
+    if (file == null || file.isBlank()) {
+      problems.add(at + "must name a file");
+      return null;
+    }
+    Path relative;
+    try {
+      relative = Path.of(file);
+    } catch (InvalidPathException e) {
+      problems.add(at + "not a path (" + e.getReason() + ")");
+      return null;
+    }
+    if (relative.isAbsolute()) {
+      problems.add(at + "must be relative to the pack folder");
+      return null;
+    }
+    Path path = root.resolve(relative).normalize();
+    if (!path.startsWith(root) || path.equals(root)) {
+      problems.add(at + "lies outside the pack");
+      return null;
+    }
+    return path;
   }
 
   private static void checkFile(Path path, PackFile f, List<String> problems) {

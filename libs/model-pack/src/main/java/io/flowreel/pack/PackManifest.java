@@ -2,6 +2,8 @@ package io.flowreel.pack;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -73,7 +75,8 @@ public record PackManifest(
       List<CachePair> caches) {
 
     public DecoderSpec {
-      caches = caches == null ? List.of() : List.copyOf(caches);
+      // Not List.copyOf: a null entry is the loader's to name, not a NullPointerException here.
+      caches = caches == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(caches));
     }
   }
 

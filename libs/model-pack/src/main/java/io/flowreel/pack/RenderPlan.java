@@ -19,6 +19,7 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
   public static final int MAX_PROMPT_CHARS = 2000;
   public static final int MAX_STEPS = 200;
   public static final double MAX_GUIDANCE = 30;
+  public static final int MAX_SHIFT = 100;
   public static final int MAX_FPS = 120;
 
   /** The plan, or {@link InvalidRenderException} naming every problem (and the nearest valid sizes). */
@@ -50,8 +51,8 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
     if (!(guidance >= 1 && guidance <= MAX_GUIDANCE)) {
       problems.add("guidance " + guidance + " must be between 1 (no guidance) and " + MAX_GUIDANCE);
     }
-    if (!(shift > 0 && shift <= 100)) {
-      problems.add("shift " + shift + " must be above 0 and at most 100");
+    if (!(shift > 0 && shift <= MAX_SHIFT)) {
+      problems.add("shift " + shift + " must be above 0 and at most " + MAX_SHIFT);
     }
     if (s.fps() < 1 || s.fps() > MAX_FPS) {
       problems.add("fps " + s.fps() + " must be between 1 and " + MAX_FPS);

@@ -16,7 +16,10 @@ import io.flowreel.pack.PackManifest.TextEncoderSpec;
 import java.util.List;
 import java.util.Optional;
 
-/** The dimension rules that tie a pack's networks together (docs/model-packs.md, "Rules"). */
+/**
+ * The dimension rules that tie a pack's networks together (docs/model-packs.md, "Rules"); run once
+ * {@link ManifestChecks} has found every section present and every number in range.
+ */
 final class ShapeChecks {
 
   private final PackManifest m;
@@ -33,22 +36,6 @@ final class ShapeChecks {
 
   private void run() {
     int channels = m.latent().channels();
-    positive(channels, "latent.channels");
-    positive(m.sampler().steps(), "sampler.steps");
-    positive(m.sampler().shift(), "sampler.shift");
-    positive(m.decoder().temporalFactor(), "decoder.temporalFactor");
-    positive(m.decoder().spatialFactor(), "decoder.spatialFactor");
-    positive(m.upsampler().factor(), "upsampler.factor");
-    positive(m.limits().minLatentSize(), "limits.minLatentSize");
-    positive(m.limits().maxLatentFrames(), "limits.maxLatentFrames");
-    if (m.limits().maxLatentSize() < m.limits().minLatentSize()) {
-      problems.add("pack.json: limits: maxLatentSize " + m.limits().maxLatentSize() + " < minLatentSize "
-          + m.limits().minLatentSize());
-    }
-    if (m.dit().patchSize() == null || m.dit().patchSize().size() != 3) {
-      problems.add("pack.json: dit.patchSize must have three entries [t, h, w]");
-    }
-
     String dit = m.dit().network();
     expect(dit, input(dit, LATENT), 5, 1, channels);
     expect(dit, output(dit, VELOCITY), 5, 1, channels);
@@ -131,11 +118,5 @@ final class ShapeChecks {
   private void expectDtype(String network, Optional<TensorSpec> tensor, String dtype) {
     tensor.filter(t -> !dtype.equals(t.dtype())).ifPresent(t -> problems.add(
         m.networks().get(network).file() + ": " + t.name() + " has dtype " + t.dtype() + ", expected " + dtype));
-  }
-
-  private void positive(double value, String field) {
-    if (!(value > 0)) {
-      problems.add("pack.json: " + field + " must be positive, was " + value);
-    }
   }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Which output sizes and frame counts a pack can render, and the latent geometry behind them.
- * Width and height are final sizes (after the upsampler when it runs).
+ * Width and height are final sizes (after the upsampler when it runs). The pack's factors are
+ * within {@link ManifestChecks}' bounds, so the products here fit an int.
  */
 public final class SizeRules {
 
@@ -41,13 +42,13 @@ public final class SizeRules {
   private int latentSize(String axisName, int pixels, boolean upsample, int axis, List<String> problems) {
     int multiple = pixelMultiple(upsample, axis);
     int patch = m.dit().patchSize().get(axis);
-    int min = roundUp(m.limits().minLatentSize(), patch) * multiple / patch;
+    int min = (int) roundUp(m.limits().minLatentSize(), patch) * multiple / patch;
     int max = m.limits().maxLatentSize() / patch * multiple;
     if (pixels % multiple == 0 && pixels >= min && pixels <= max) {
       return pixels / multiple * patch;
     }
-    int below = Math.max(min, Math.min(max, Math.floorDiv(pixels, multiple) * multiple));
-    int above = Math.max(min, Math.min(max, roundUp(pixels, multiple)));
+    long below = Math.max(min, Math.min(max, Math.floorDiv((long) pixels, multiple) * multiple));
+    long above = Math.max(min, Math.min(max, roundUp(pixels, multiple)));
     String nearest = below == above ? String.valueOf(below) : below + " or " + above;
     problems.add(axisName + " " + pixels + " is not valid for pack " + m.name() + ": it must be a multiple of "
         + multiple + " between " + min + " and " + max + " (nearest valid: " + nearest + ")");
@@ -60,15 +61,16 @@ public final class SizeRules {
     if (frames >= 1 && frames <= max && (frames - 1) % r == 0) {
       return 1 + (frames - 1) / r;
     }
-    int below = Math.max(1, Math.min(max, 1 + Math.floorDiv(frames - 1, r) * r));
-    int above = Math.max(1, Math.min(max, 1 + roundUp(frames - 1, r)));
+    long below = Math.max(1, Math.min(max, 1 + Math.floorDiv(frames - 1L, r) * r));
+    long above = Math.max(1, Math.min(max, 1 + roundUp(frames - 1L, r)));
     String nearest = below == above ? String.valueOf(below) : below + " or " + above;
     problems.add("frames " + frames + " is not valid for pack " + m.name() + ": the decoder produces 1 + "
         + r + "k frames, from 1 to " + max + " (nearest valid: " + nearest + ")");
     return -1;
   }
 
-  private static int roundUp(int value, int multiple) {
+  /** In long: a job's size is any int, and rounding one near the top up would wrap around. */
+  private static long roundUp(long value, long multiple) {
     return Math.floorDiv(value + multiple - 1, multiple) * multiple;
   }
 }

@@ -22,15 +22,16 @@ public record TensorSpec(String name, String dtype, List<Dim> shape) {
   /** One dimension: a fixed size, or a name shared by dimensions that must agree within a call. */
   public record Dim(Integer size, String name) {
 
+    /** Only an int is a size: a long or a fraction would be cut to some other size without a word. */
     @JsonCreator
     static Dim of(Object json) {
-      if (json instanceof Number n) {
-        return new Dim(n.intValue(), null);
+      if (json instanceof Integer size) {
+        return new Dim(size, null);
       }
       if (json instanceof String s) {
         return new Dim(null, s);
       }
-      throw new IllegalArgumentException("a dimension is a number or a name, not " + json);
+      throw new IllegalArgumentException("a dimension is an int or a name, not " + json);
     }
 
     @JsonValue

@@ -61,6 +61,18 @@ class SizeRulesTest {
         .hasMessageContaining("frames 2");
   }
 
+  @Test
+  void sizesAtTheEdgesOfIntNameTheNearestValidWithoutWrappingAround() {
+    assertThatThrownBy(() -> rules.resolve(Integer.MAX_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE, true))
+        .hasMessageContaining("width 2147483647 is not valid for pack fixture: it must be a multiple of 32 between 32 "
+            + "and 512 (nearest valid: 512)")
+        .hasMessageContaining("height -2147483648 is not valid for pack fixture: it must be a multiple of 32 between "
+            + "32 and 512 (nearest valid: 32)")
+        .hasMessageContaining("frames -2147483648 is not valid for pack fixture: the decoder produces 1 + 4k frames, "
+            + "from 1 to 61 (nearest valid: 1)");
+    assertThatThrownBy(() -> rules.resolve(256, 256, Integer.MAX_VALUE, true)).hasMessageContaining("nearest valid: 61");
+  }
+
   private static SizeRules fixture() {
     try (InputStream in = SizeRulesTest.class.getResourceAsStream("/fixture-pack.json")) {
       return new SizeRules(new ObjectMapper().readValue(in, PackManifest.class));

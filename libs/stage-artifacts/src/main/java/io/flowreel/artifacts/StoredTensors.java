@@ -11,6 +11,7 @@ import io.flowreel.runtime.CorruptArtifactException;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.SafeTensors;
+import io.flowreel.tensor.SafeTensorsException;
 import io.flowreel.tensor.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -40,7 +41,7 @@ public final class StoredTensors {
     byte[] bytes = store.get(artifact);
     try {
       return SafeTensors.read(new ByteArrayInputStream(bytes));
-    } catch (IllegalArgumentException e) {
+    } catch (SafeTensorsException e) {
       throw new CorruptArtifactException(ArtifactStore.describe(artifact) + " is not valid safetensors: "
           + e.getMessage(), e);
     }

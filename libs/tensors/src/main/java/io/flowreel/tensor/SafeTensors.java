@@ -1,8 +1,11 @@
 package io.flowreel.tensor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,11 +13,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,102 +29,203 @@ import java.util.Map;
  */
 public final class SafeTensors {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long MAX_HEADER = 100L * 1024 * 1024;
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+  private static final String METADATA = "__metadata__";
+  /** The reference reader's cap: a longer header is an attack on memory, not a tensor set. */
+  static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+  /** The data section is read into one Java array. */
+  static final int MAX_DATA_BYTES = Integer.MAX_VALUE - 8;
+  /** Far more dimensions than any framework makes; bounds what a hostile header can allocate. */
+  static final int MAX_RANK = 64;
 
   private SafeTensors() {}
 
   public static Map<String, Tensor> read(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return read(in);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": " + e.getMessage(), e);
+    } catch (SafeTensorsException e) {
+      throw new SafeTensorsException(file + ": " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Every tensor of a safetensors stream. The bytes are distrusted: anything the format does not
+   * allow (a header length past the end, a missing key, a negative or overflowing shape, offsets
+   * that overlap, leave gaps or run past the data) is a {@link SafeTensorsException} naming the
+   * tensor and the fault, never a crash or a tensor built from the wrong bytes.
+   */
   public static Map<String, Tensor> read(InputStream in) throws IOException {
     byte[] lengthBytes = in.readNBytes(8);
     if (lengthBytes.length < 8) {
-      throw new IllegalArgumentException("not safetensors: shorter than its 8-byte header length");
+      throw new SafeTensorsException("not safetensors: shorter than its 8-byte header length");
     }
     long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    if (headerLength <= 0 || headerLength > MAX_HEADER) {
-      throw new IllegalArgumentException("not safetensors: header length " + headerLength);
+    if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES) {
+      throw new SafeTensorsException("not safetensors: header length " + headerLength + " is not in 1.."
+          + MAX_HEADER_BYTES);
     }
     byte[] header = in.readNBytes((int) headerLength);
     if (header.length != headerLength) {
-      throw new IllegalArgumentException("not safetensors: truncated header");
+      throw new SafeTensorsException("not safetensors: header length " + headerLength + " but only "
+          + header.length + " bytes follow");
     }
-    JsonNode entries;
-    try {
-      entries = JSON.readTree(header);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not safetensors: the header is not JSON (" + e.getOriginalMessage() + ")");
+    JsonNode entries = parseHeader(header);
+    byte[] data = in.readNBytes(MAX_DATA_BYTES);
+    if (in.read() != -1) {
+      throw new SafeTensorsException("not safetensors: a data section over " + MAX_DATA_BYTES + " bytes");
     }
-    if (entries == null || !entries.isObject()) {
-      throw new IllegalArgumentException("not safetensors: the header is not a JSON object");
-    }
-    ByteBuffer body = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      if (!entry.getKey().equals("__metadata__")) {
-        tensors.put(entry.getKey(), decode(entry.getKey(), entry.getValue(), body));
+    List<Slot> slots = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> entry : entries.properties()) {
+      if (!entry.getKey().equals(METADATA)) {
+        slots.add(slot(entry.getKey(), entry.getValue(), data.length));
       }
+    }
+    checkLayout(slots, data.length);
+    ByteBuffer body = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Slot slot : slots) {
+      tensors.put(slot.name(), slot.tensor(body));
     }
     return tensors;
   }
 
-  /** One header entry; anything malformed (a missing key, a negative or overflowing size) is refused, never trusted. */
-  private static Tensor decode(String name, JsonNode entry, ByteBuffer body) {
-    JsonNode shapeNode = entry.path("shape");
-    JsonNode offsets = entry.path("data_offsets");
-    if (!entry.path("dtype").isTextual() || !shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2
-        || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
-      throw new IllegalArgumentException(name + ": a tensor needs a dtype, a shape and two data offsets, got " + entry);
+  private static JsonNode parseHeader(byte[] header) throws SafeTensorsException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(header)).toString();
+    } catch (CharacterCodingException e) {
+      throw new SafeTensorsException("not safetensors: the header is not UTF-8");
     }
-    int[] shape = new int[shapeNode.size()];
-    for (int i = 0; i < shape.length; i++) {
-      if (!shapeNode.get(i).canConvertToInt() || shapeNode.get(i).intValue() < 0) {
-        throw new IllegalArgumentException(name + ": dimension " + shapeNode.get(i) + " is not a size");
+    JsonNode entries;
+    try {
+      entries = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new SafeTensorsException("not safetensors: the header is not JSON (" + e.getOriginalMessage() + ")");
+    }
+    if (entries == null || !entries.isObject()) {
+      throw new SafeTensorsException("not safetensors: the header is not a JSON object");
+    }
+    return entries;
+  }
+
+  /** Where one tensor's bytes lie, and how to read them. */
+  private record Slot(String name, int width, int[] shape, long begin, long end) {
+
+    Tensor tensor(ByteBuffer body) {
+      ByteBuffer bytes = body.duplicate().position((int) begin).limit((int) end).slice().order(ByteOrder.LITTLE_ENDIAN);
+      int count = (int) ((end - begin) / width);
+      if (width == 1) {
+        byte[] data = new byte[count];
+        bytes.get(data);
+        return new ByteTensor(shape, data);
       }
-      shape[i] = shapeNode.get(i).intValue();
+      if (width == 4) {
+        float[] data = new float[count];
+        bytes.asFloatBuffer().get(data);
+        return new FloatTensor(shape, data);
+      }
+      long[] data = new long[count];
+      bytes.asLongBuffer().get(data);
+      return new LongTensor(shape, data);
     }
-    long begin = offsets.get(0).longValue();
-    long end = offsets.get(1).longValue();
-    String dtype = entry.get("dtype").asText();
-    int width = switch (dtype) {
+  }
+
+  private static Slot slot(String name, JsonNode entry, int dataBytes) throws SafeTensorsException {
+    if (!entry.isObject()) {
+      throw fault(name, "the entry is " + brief(entry) + ", not an object with dtype, shape and data_offsets");
+    }
+    JsonNode dtype = entry.get("dtype");
+    if (dtype == null || !dtype.isTextual()) {
+      throw fault(name, "dtype is " + brief(dtype) + ", not a string");
+    }
+    int width = switch (dtype.asText()) {
       case "F32" -> 4;
       case "I64" -> 8;
       case "U8" -> 1;
-      default -> throw new IllegalArgumentException(name + ": dtype " + dtype + " is not supported (F32, I64, U8)");
+      default -> throw fault(name, "dtype " + brief(dtype) + " is not supported (F32, I64, U8)");
     };
-    long count;
+    int[] shape = shape(name, entry.get("shape"));
+    JsonNode offsets = entry.get("data_offsets");
+    if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !isOffset(offsets.get(0))
+        || !isOffset(offsets.get(1))) {
+      throw fault(name, "data_offsets is " + brief(offsets) + ", not [begin, end] (two byte offsets)");
+    }
+    long begin = offsets.get(0).longValue();
+    long end = offsets.get(1).longValue();
+    if (begin > end || end > dataBytes) {
+      throw fault(name, "data offsets [" + begin + ", " + end + ") do not fit a data section of " + dataBytes
+          + " bytes");
+    }
     long bytes;
     try {
-      count = Tensor.countExact(shape);
-      bytes = Math.multiplyExact(count, (long) width);
+      bytes = Math.multiplyExact(Tensor.countExact(shape), width);
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(name + ": shape " + Tensor.describe(shape) + " overflows");
+      throw fault(name, "shape " + Tensor.describe(shape) + " has more elements than a long counts");
     }
-    if (end - begin != bytes || end > body.capacity() || begin < 0) {
-      throw new IllegalArgumentException(name + ": data offsets [" + begin + ", " + end + ") do not fit shape "
-          + Tensor.describe(shape) + " and a body of " + body.capacity() + " bytes");
+    if (end - begin != bytes) {
+      throw fault(name, "data offsets [" + begin + ", " + end + ") hold " + (end - begin) + " bytes, shape "
+          + Tensor.describe(shape) + " of " + dtype.asText() + " needs " + bytes);
     }
-    ByteBuffer slice = body.duplicate().position((int) begin).limit((int) end).slice().order(ByteOrder.LITTLE_ENDIAN);
-    if (width == 1) {
-      byte[] data = new byte[(int) count];
-      slice.get(data);
-      return new ByteTensor(shape, data);
+    return new Slot(name, width, shape, begin, end);
+  }
+
+  private static int[] shape(String name, JsonNode node) throws SafeTensorsException {
+    if (node == null || !node.isArray()) {
+      throw fault(name, "shape is " + brief(node) + ", not an array");
     }
-    if (width == 4) {
-      float[] data = new float[(int) count];
-      slice.asFloatBuffer().get(data);
-      return new FloatTensor(shape, data);
+    if (node.size() > MAX_RANK) {
+      throw fault(name, "shape has " + node.size() + " dimensions, at most " + MAX_RANK);
     }
-    long[] data = new long[(int) count];
-    slice.asLongBuffer().get(data);
-    return new LongTensor(shape, data);
+    int[] shape = new int[node.size()];
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = node.get(i);
+      if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+        throw fault(name, "dimension " + i + " is " + brief(d) + ", not a size (0.." + Integer.MAX_VALUE + ")");
+      }
+      shape[i] = d.intValue();
+    }
+    return shape;
+  }
+
+  private static boolean isOffset(JsonNode n) {
+    return n.isIntegralNumber() && n.canConvertToLong() && n.longValue() >= 0;
+  }
+
+  /**
+   * As the reference reader requires: the tensors tile the data section, so no bytes are shared
+   * between tensors and none are left over unread.
+   */
+  private static void checkLayout(List<Slot> slots, int dataBytes) throws SafeTensorsException {
+    List<Slot> byOffset = new ArrayList<>(slots);
+    byOffset.sort(Comparator.comparingLong(Slot::begin).thenComparingLong(Slot::end));
+    long next = 0;
+    for (Slot slot : byOffset) {
+      if (slot.begin() < next) {
+        throw fault(slot.name(), "data offsets [" + slot.begin() + ", " + slot.end()
+            + ") overlap another tensor's data");
+      }
+      if (slot.begin() > next) {
+        throw fault(slot.name(), "bytes [" + next + ", " + slot.begin() + ") before its data belong to no tensor");
+      }
+      next = slot.end();
+    }
+    if (next != dataBytes) {
+      throw new SafeTensorsException("not safetensors: the tensors cover " + next + " of the " + dataBytes
+          + " data bytes");
+    }
+  }
+
+  private static SafeTensorsException fault(String tensor, String problem) {
+    return new SafeTensorsException(brief(tensor) + ": " + problem);
+  }
+
+  /** JSON from a distrusted header, cut short: it ends up in logs and dead letters. */
+  private static String brief(Object value) {
+    String text = String.valueOf(value);
+    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
   }
 
   public static void write(Map<String, ? extends Tensor> tensors, OutputStream out) throws IOException {

@@ -8,6 +8,7 @@ import io.flowreel.runtime.StageContext;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.LongTensor;
 import io.flowreel.tensor.SafeTensors;
+import io.flowreel.tensor.SafeTensorsException;
 import io.flowreel.tensor.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -55,7 +56,7 @@ final class DenoiseCheckpoint {
     Map<String, Tensor> tensors;
     try {
       tensors = SafeTensors.read(new ByteArrayInputStream(bytes.get()));
-    } catch (IllegalArgumentException e) {
+    } catch (SafeTensorsException e) {
       return Optional.empty();
     }
     if (!(tensors.get("latent") instanceof FloatTensor latent) || !Arrays.equals(latent.shape(), latentShape)
