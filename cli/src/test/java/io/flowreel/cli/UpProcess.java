@@ -69,8 +69,29 @@ final class UpProcess {
     } catch (java.util.concurrent.TimeoutException e) {
       // Say which server or service never became ready, not only that the wait ran out.
       throw new AssertionError("flowreel up was not up within " + UP_TIMEOUT + "; it printed:\n"
-          + String.join("\n", output), e);
+          + String.join("\n", output) + "\n" + whereItWaits(process, state.resolve("up").resolve("logs")), e);
     }
+  }
+
+  /** The threads of a hung {@code up} (jstack) and the end of every log it has written so far. */
+  private static String whereItWaits(Process process, Path logs) {
+    StringBuilder out = new StringBuilder();
+    try {
+      Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+          Long.toString(process.pid())).redirectErrorStream(true).start();
+      String threads = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      out.append("--- jstack of flowreel up\n").append(threads, 0, Math.min(threads.length(), 20_000));
+      try (var files = Files.list(logs)) {
+        for (Path log : files.sorted().toList()) {
+          List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+          out.append("--- ").append(log.getFileName()).append(" (last 15 lines)\n")
+              .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()))).append('\n');
+        }
+      }
+    } catch (Exception e) {
+      out.append("(").append(e).append(")\n");
+    }
+    return out.toString();
   }
 
   String gateway() {
