@@ -194,11 +194,6 @@ class ModelPackPropertyTest {
   }
 
   private String loadFailure() {
-    try {
-      ModelPack.load(dir);
-      return "loaded";
-    } catch (PackException e) {
-      return e.getMessage();
-    }
+    return ModelPackTest.loadFailure(dir);
   }
 }

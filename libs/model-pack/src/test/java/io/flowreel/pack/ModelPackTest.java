@@ -327,6 +327,11 @@ class ModelPackTest {
   }
 
   private String loadFailure() {
+    return loadFailure(dir);
+  }
+
+  /** Why the pack in {@code dir} is refused, or "loaded". */
+  static String loadFailure(Path dir) {
     try {
       ModelPack.load(dir);
       return "loaded";
