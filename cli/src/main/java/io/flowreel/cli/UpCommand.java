@@ -75,6 +75,8 @@ final class UpCommand implements Callable<Integer> {
     err.printf("flowreel up: starting Kafka broker, S3 server and %d services...%n", LocalStack.ALL_SERVICES.size());
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
+      stack.recovered().forEach(line -> err.println("flowreel up: " + line));
+      err.flush();
       stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()));
       stack.supervise(message -> {
         err.println("flowreel up: " + message);

@@ -67,27 +67,41 @@ final class UpProcess {
     try {
       return new UpProcess(process, address.get(UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), output, state);
     } catch (java.util.concurrent.TimeoutException e) {
-      // Say which server or service never became ready, not only that the wait ran out.
+      // Say which server or service never became ready, not only that the wait ran out; then stop it all, so
+      // that a hung farm does not outlive the test.
+      String where = whereItWaits(process, state.resolve("up").resolve("logs"));
+      killTree(process);
       throw new AssertionError("flowreel up was not up within " + UP_TIMEOUT + "; it printed:\n"
-          + String.join("\n", output) + "\n" + whereItWaits(process, state.resolve("up").resolve("logs")), e);
+          + String.join("\n", output) + "\n" + where, e);
     }
   }
 
-  /** The threads of a hung {@code up} (jstack) and the end of every log it has written so far. */
+  /**
+   * The end of every log a hung {@code up} has written so far, then its main thread (jstack): the logs first,
+   * since a failure report may be cut short.
+   */
   private static String whereItWaits(Process process, Path logs) {
     StringBuilder out = new StringBuilder();
+    try (var files = Files.list(logs)) {
+      List<Path> all = new ArrayList<>(files.sorted().toList());
+      all.add(logs.resolveSibling("kafka").resolve("broker.log"));
+      for (Path log : all) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+            .filter(line -> !line.contains("Reporting health down status")).toList();
+        out.append("--- ").append(log.getFileName()).append(" (last 8 lines, health probes left out)\n");
+        lines.subList(Math.max(0, lines.size() - 8), lines.size())
+            .forEach(line -> out.append(line, 0, Math.min(line.length(), 400)).append('\n'));
+      }
+    } catch (Exception e) {
+      out.append("(").append(e).append(")\n");
+    }
     try {
       Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
           Long.toString(process.pid())).redirectErrorStream(true).start();
       String threads = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      out.append("--- jstack of flowreel up\n").append(threads, 0, Math.min(threads.length(), 20_000));
-      try (var files = Files.list(logs)) {
-        for (Path log : files.sorted().toList()) {
-          List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-          out.append("--- ").append(log.getFileName()).append(" (last 15 lines)\n")
-              .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()))).append('\n');
-        }
-      }
+      int main = threads.indexOf("\"main\"");
+      String mainThread = main < 0 ? threads : threads.substring(main, Math.max(main, threads.indexOf("\n\n", main)));
+      out.append("--- main thread of flowreel up\n").append(mainThread, 0, Math.min(mainThread.length(), 3_000));
     } catch (Exception e) {
       out.append("(").append(e).append(")\n");
     }
@@ -116,6 +130,10 @@ final class UpProcess {
 
   /** SIGKILL to {@code up} and every process under it at once, as when the machine loses power. */
   List<ProcessHandle> killTree() {
+    return killTree(process);
+  }
+
+  private static List<ProcessHandle> killTree(Process process) {
     List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
     all.add(process.toHandle());
     all.forEach(ProcessHandle::destroyForcibly);

@@ -17,7 +17,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -204,12 +207,46 @@ final class ChildProcess {
     }
   }
 
-  /** A port that was free a moment ago on the loopback interface. */
+  /**
+   * A port that was free a moment ago on the loopback interface, chosen below the kernel's range for the local ports
+   * of outgoing connections. A port from that range (what binding port 0 gives) was taken now and then by some
+   * client's connection in the seconds before the service bound it: "Port 41247 seems to be in use by another
+   * process", one service of eight in two runs of three (docs/infrastructure.md). Never the same port twice in one
+   * JVM: the services of a farm are given their ports one after the other, before any of them binds.
+   */
   static int freePort() {
+    int ephemeralLow = ephemeralPortRange()[0];
+    if (ephemeralLow - LOWEST_PORT >= 1000) {
+      for (int tries = 0; tries < 200; tries++) {
+        int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(ephemeralLow - LOWEST_PORT);
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+          if (HANDED_OUT.add(port)) {
+            return port;
+          }
+        } catch (IOException e) {
+          // taken: try another
+        }
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+    }
+  }
+
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /** Below the ephemeral range, and above the ports well-known servers use. */
+  private static final int LOWEST_PORT = 10000;
+
+  /** Linux's {@code ip_local_port_range}, or its default where there is none. */
+  private static int[] ephemeralPortRange() {
+    try {
+      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32768, 60999};
     }
   }
 
