@@ -125,7 +125,9 @@ class LargeBatchIT {
     List<ServiceProcess> workers = farm.services().stream().filter(p -> RenderFarm.SERVICES.containsValue(p.service()))
         .toList();
     assertThat(workers).hasSize(Stages.PIPELINE.size());
-    await().atMost(WORK_RETENTION.plusSeconds(30)).untilAsserted(() -> {
+    // The queued jobs showed CANCELLED at once, but their tasks are dropped one at a time as the stages reach
+    // them (tens a second), and each job's work and command wait for that before their retention starts.
+    await().atMost(WORK_RETENTION.plus(Duration.ofMinutes(3))).untilAsserted(() -> {
       assertThat(farm.keys(RenderFarm.WORK_BUCKET, "jobs/" + batch)).as("work objects of the batch").isEmpty();
       for (ServiceProcess worker : workers) {
         assertThat(controlViewTargets(worker)).as("control commands held by " + worker.instanceId()).isZero();
@@ -133,6 +135,11 @@ class LargeBatchIT {
     });
     assertThat(farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/")).as("outputs before their retention")
         .isNotEmpty();
+    // Every cancelled task has left the queues by now: none of them was run and published after all.
+    Set<String> succeeded = states.entrySet().stream().filter(e -> e.getValue().equals("SUCCEEDED"))
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    assertThat(farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/").stream().map(PUBLISHED::matcher)
+        .filter(Matcher::matches).map(m -> m.group(1))).as("published after the drain").isSubsetOf(succeeded);
     await().atMost(OUTPUT_RETENTION.plusSeconds(30)).until(() ->
         farm.keys(RenderFarm.OUTPUT_BUCKET, "outputs/" + batch + "/").isEmpty());
   }

@@ -15,6 +15,12 @@ public final class Stages {
   public static final List<Stage> PIPELINE =
       Arrays.stream(Stage.values()).filter(s -> s != Stage.UNKNOWN).toList();
 
+  /**
+   * The {@code worker} of the events the gateway sends: a job's QUEUED, and the CANCELLED of a job that no stage
+   * has started yet (the tracker applies that one only while the job is still QUEUED).
+   */
+  public static final String GATEWAY_WORKER = "gateway";
+
   private Stages() {}
 
   /** The routing slip a job starts with: every stage, less rewriting and upsampling when the job skips them. */

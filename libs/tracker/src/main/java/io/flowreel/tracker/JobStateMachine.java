@@ -26,7 +26,12 @@ import java.util.Map;
  *   <li>A duplicate is ignored: the same (stage, attempt, type) was applied before; for PROGRESS
  *       only a higher step (or fraction) counts; RETRYING events are told apart by event id, since
  *       a stage legitimately retries several times.
- *   <li>A terminal job (SUCCEEDED, FAILED, CANCELLED) ignores further events of its attempt.
+ *   <li>The gateway's CANCELLED (sent with a cancel, for jobs it saw QUEUED) applies only to a job that is still
+ *       QUEUED in that attempt: once a stage has started the job, only a stage stops it, so a job that the
+ *       gateway saw queued but that runs meanwhile is never shown CANCELLED while it goes on to publish.
+ *   <li>A terminal job (SUCCEEDED, FAILED, CANCELLED) ignores further events of its attempt, but for one: after
+ *       the gateway's cancel, the first stage that reports the job's task gone (its own CANCELLED, a failure, or
+ *       PUBLISH done) clears {@code dropPending} and counts as the job's last event.
  *   <li>A finished stage ignores late STARTED, PROGRESS and RETRYING of its attempt.
  *   <li>Otherwise the event applies: QUEUED makes an UNKNOWN job QUEUED; STARTED, PROGRESS and
  *       RETRYING make it RUNNING; SUCCEEDED of PUBLISH makes it SUCCEEDED with the published
@@ -64,10 +69,21 @@ public final class JobStateMachine {
       return job; // duplicate (redelivered task, producer retry)
     }
 
+    if (type == StageEventType.CANCELLED && fromGateway(event)
+        && (attempt != job.attempt() || job.state() != JobState.QUEUED)) {
+      return job; // the job has started (or is of another attempt): the stages will see the cancel themselves
+    }
+
     JobStatus.Builder next = job.toBuilder();
     if (attempt > job.attempt()) {
       openAttempt(next, event);
     } else if (job.state().isTerminal()) {
+      if (job.dropPending() && leavesTheQueue(event)) {
+        next.dropPending = false;
+        next.applied.add(key);
+        next.lastEventMillis = Math.max(next.lastEventMillis, event.getTimeMillis());
+        return next.build();
+      }
       return job; // a terminal job is left only by a newer attempt
     }
 
@@ -143,6 +159,7 @@ public final class JobStateMachine {
         next.error = stage + ": " + (event.getError() != null ? event.getError() : type.name().toLowerCase());
       }
       case CANCELLED -> {
+        next.dropPending = fromGateway(event);
         if (stageStatus != null) {
           stageStatus = stageStatus.finished(StageState.CANCELLED, event.getTimeMillis(),
               event.getDurationMillis(), event.getError(), List.of());
@@ -205,7 +222,24 @@ public final class JobStateMachine {
   /** The idempotency key; RETRYING adds the event id because one attempt may retry many times. */
   static String appliedKey(StageEvent event) {
     String key = event.getStage() + "/" + event.getAttempt() + "/" + event.getType();
-    return event.getType() == StageEventType.RETRYING ? key + "/" + event.getEventId() : key;
+    if (event.getType() == StageEventType.RETRYING) {
+      return key + "/" + event.getEventId();
+    }
+    // The gateway's cancel and the stage's that follows it are two events, not a duplicate.
+    return fromGateway(event) && event.getType() == StageEventType.CANCELLED ? key + "/gateway" : key;
+  }
+
+  private static boolean fromGateway(StageEvent event) {
+    return Stages.GATEWAY_WORKER.equals(event.getWorker());
+  }
+
+  /** Whether a stage's event says the job's task has left the stage queues for good in this attempt. */
+  private static boolean leavesTheQueue(StageEvent event) {
+    return !fromGateway(event) && switch (event.getType()) {
+      case CANCELLED, FAILED, DEAD_LETTERED -> true;
+      case SUCCEEDED -> event.getStage() == Stage.PUBLISH;
+      default -> false;
+    };
   }
 
   private static boolean isAhead(StageEvent event, StageStatus stage) {

@@ -30,6 +30,8 @@ import java.util.TreeSet;
  * @param submittedMillis time of the QUEUED event of the first attempt, or 0
  * @param lastEventMillis time of the newest event applied
  * @param applied "STAGE/attempt/TYPE" of the events already applied in this attempt (idempotency)
+ * @param dropPending cancelled by the gateway while queued, and no stage has reported dropping its task yet: the
+ *     cancel command must stay on the control topic until one has (the task still waits in a stage's queue)
  */
 public record JobStatus(
     String jobId,
@@ -46,7 +48,8 @@ public record JobStatus(
     List<StoredArtifact> outputs,
     long submittedMillis,
     long lastEventMillis,
-    SortedSet<String> applied) {
+    SortedSet<String> applied,
+    boolean dropPending) {
 
   public JobStatus {
     // Immutable copies: a status in a store must never change under a reader's feet.
@@ -58,7 +61,7 @@ public record JobStatus(
   /** A job nothing is known about yet, before its first event. */
   public static JobStatus unknown(String jobId, String batchId, String tenant) {
     return new JobStatus(jobId, batchId, tenant, null, null, JobState.UNKNOWN, null, 0, Map.of(), 0.0, null,
-        List.of(), 0L, 0L, null);
+        List.of(), 0L, 0L, null, false);
   }
 
   public Builder toBuilder() {
@@ -82,6 +85,7 @@ public record JobStatus(
     long submittedMillis;
     long lastEventMillis;
     final SortedSet<String> applied;
+    boolean dropPending;
 
     private Builder(JobStatus from) {
       jobId = from.jobId;
@@ -99,11 +103,12 @@ public record JobStatus(
       submittedMillis = from.submittedMillis;
       lastEventMillis = from.lastEventMillis;
       applied = new TreeSet<>(from.applied);
+      dropPending = from.dropPending;
     }
 
     public JobStatus build() {
       return new JobStatus(jobId, batchId, tenant, spec, rewrittenPrompt, state, currentStage, attempt, stages,
-          progress, error, outputs, submittedMillis, lastEventMillis, applied);
+          progress, error, outputs, submittedMillis, lastEventMillis, applied, dropPending);
     }
   }
 }

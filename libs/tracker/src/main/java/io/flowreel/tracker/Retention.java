@@ -21,8 +21,12 @@ public record Retention(Duration work, Duration outputs) {
     }
   }
 
+  /**
+   * A job the gateway cancelled while queued is not due until a stage has dropped its task: deleting its cancel
+   * command (with its work) earlier would let that stage run it.
+   */
   public boolean workDue(JobStatus job, long sinceMillis, long nowMillis) {
-    return job.state().isTerminal() && within(job.lastEventMillis() + work.toMillis(), sinceMillis, nowMillis);
+    return job.state().isTerminal() && !job.dropPending() && within(job.lastEventMillis() + work.toMillis(), sinceMillis, nowMillis);
   }
 
   public boolean outputsDue(JobStatus job, long sinceMillis, long nowMillis) {

@@ -183,6 +183,55 @@ class JobStateMachineTest {
   }
 
   @Test
+  void theGatewaysCancelStopsAQueuedJobUntilAStageReportsItsTaskDropped() {
+    JobStatus queued = JobStateMachine.apply(null, events.queued(REWRITE, 1));
+    StageEvent fromGateway = events.builder(REWRITE, 1, CANCELLED).setWorker(Stages.GATEWAY_WORKER)
+        .setError("batch cancelled through the API").build();
+
+    JobStatus cancelled = JobStateMachine.apply(queued, fromGateway);
+
+    assertThat(cancelled.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(cancelled.stages().get("REWRITE").state()).isEqualTo(StageState.CANCELLED);
+    assertThat(cancelled.dropPending()).as("its task still waits in the rewriter's queue").isTrue();
+    assertThat(JobStateMachine.apply(cancelled, fromGateway)).as("a duplicate").isSameAs(cancelled);
+
+    // The rewriter reaches the task, sees the cancel and drops it: the job stays CANCELLED, its task is gone.
+    StageEvent dropped = events.builder(REWRITE, 1, CANCELLED).setWorker("prompt-rewriter-1").build();
+    JobStatus gone = JobStateMachine.apply(cancelled, dropped);
+    assertThat(gone.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(gone.dropPending()).isFalse();
+    assertThat(gone.lastEventMillis()).isEqualTo(dropped.getTimeMillis());
+    assertThat(JobStateMachine.apply(gone, dropped)).isSameAs(gone);
+  }
+
+  @Test
+  void aCancelledJobThatSlippedIntoAStageIsDroppedAtTheNextOne() {
+    JobStatus cancelled = JobStateMachine.apply(JobStateMachine.apply(null, events.queued(REWRITE, 1)),
+        events.builder(REWRITE, 1, CANCELLED).setWorker(Stages.GATEWAY_WORKER).build());
+    // The rewriter took the task before it saw the cancel: its news changes nothing...
+    JobStatus late = fold(cancelled, List.of(events.event(REWRITE, 1, STARTED), events.succeeded(REWRITE, 1)));
+    assertThat(late).isSameAs(cancelled);
+    // ...and the encoder, which reads the cancel, drops it.
+    JobStatus gone = JobStateMachine.apply(late, events.event(ENCODE, 1, CANCELLED));
+    assertThat(gone.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(gone.dropPending()).isFalse();
+  }
+
+  @Test
+  void theGatewaysCancelLeavesAJobAStageHasStartedToTheStages() {
+    JobStatus running = denoising();
+    StageEvent fromGateway = events.builder(REWRITE, 1, CANCELLED).setWorker(Stages.GATEWAY_WORKER).build();
+
+    assertThat(JobStateMachine.apply(running, fromGateway)).isSameAs(running);
+    // Nor does it touch another attempt than the one it saw queued.
+    JobStatus queuedAgain = JobStateMachine.apply(completed(1), events.queued(DENOISE, 2));
+    assertThat(JobStateMachine.apply(queuedAgain, events.builder(DENOISE, 1, CANCELLED)
+        .setWorker(Stages.GATEWAY_WORKER).build())).isSameAs(queuedAgain);
+    assertThat(JobStateMachine.apply(queuedAgain, events.builder(DENOISE, 3, CANCELLED)
+        .setWorker(Stages.GATEWAY_WORKER).build())).isSameAs(queuedAgain);
+  }
+
+  @Test
   void retryingKeepsTheJobRunningAndRecordsEachRetryOnce() {
     StageEvent retry1 = events.builder(DENOISE, 1, RETRYING).setError("S3 timeout").build();
     StageEvent retry2 = events.builder(DENOISE, 1, RETRYING).setError("S3 503").build();

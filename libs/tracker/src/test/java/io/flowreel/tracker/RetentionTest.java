@@ -1,5 +1,7 @@
 package io.flowreel.tracker;
 
+import io.flowreel.contract.Stages;
+
 import static io.flowreel.messages.Stage.DENOISE;
 import static io.flowreel.messages.Stage.REWRITE;
 import static io.flowreel.messages.StageEventType.CANCELLED;
@@ -76,6 +78,20 @@ class RetentionTest {
     assertThat(retention.outputsDue(cancelled, 0, Long.MAX_VALUE / 2)).isFalse();
     assertThat(Retention.mayHaveControlCommand(cancelled)).isTrue();
     assertThat(Retention.mayHaveControlCommand(published("job-q"))).isFalse();
+  }
+
+  @Test
+  void aJobCancelledWhileQueuedFallsDueOnlyAfterAStageDroppedItsTask() {
+    Events events = new Events("job-g", "batch-1");
+    JobStatus cancelled = fold(List.of(events.queued(REWRITE, 1),
+        events.builder(REWRITE, 1, CANCELLED).setWorker(Stages.GATEWAY_WORKER).build()));
+
+    // Its cancel command must outlive the task waiting in the rewriter's queue, however long that takes.
+    assertThat(retention.workDue(cancelled, 0, Long.MAX_VALUE / 2)).isFalse();
+
+    JobStatus dropped = JobStateMachine.apply(cancelled, events.event(REWRITE, 1, CANCELLED));
+    assertThat(retention.workDue(dropped, 0, dropped.lastEventMillis() + WORK - 1)).isFalse();
+    assertThat(retention.workDue(dropped, 0, dropped.lastEventMillis() + WORK)).isTrue();
   }
 
   @Test

@@ -172,11 +172,16 @@ public class BatchesResource {
   @POST
   @Path("/{id}/cancel")
   @Operation(summary = "Cancel every unfinished job of a batch",
-      description = "Asynchronous: queued jobs are dropped when a stage reaches them, running ones stop at the "
-          + "next denoising step or stage boundary. Finished jobs keep their outputs.")
+      description = "Queued jobs are CANCELLED at once (their tasks are dropped when a stage reaches them); "
+          + "running ones stop at the next denoising step or stage boundary. Finished jobs keep their outputs.")
   public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
     ApiModel.Batch batch = views.batch(id, Caller.of(security));
-    dispatcher.cancelBatch(id, "batch cancelled through the API");
+    List<JobStatus> queued = new ArrayList<>();
+    for (int from = 0; from < batch.total(); from += MAX_PAGE) {
+      tracker.batchJobs(id, from, MAX_PAGE).stream().filter(job -> job.state() == JobState.QUEUED)
+          .forEach(queued::add);
+    }
+    dispatcher.cancelBatch(id, queued, "batch cancelled through the API");
     return Response.accepted(batch).build();
   }
 

@@ -64,14 +64,14 @@ public class JobsResource {
   @POST
   @Path("/{id}/cancel")
   @Operation(summary = "Cancel a queued or running job",
-      description = "Asynchronous: the job becomes CANCELLED when a stage sees the command (before its work or "
-          + "between denoising steps).")
+      description = "A queued job is CANCELLED at once; a running one when its stage sees the command (between "
+          + "denoising steps or at the next stage).")
   public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
     JobStatus job = views.jobStatus(id, Caller.of(security));
     if (job.state().isTerminal()) {
       throw ApiException.conflict("job " + id + " has already finished (" + job.state() + "): nothing to cancel");
     }
-    dispatcher.cancelJob(id, job.attempt(), "cancelled through the API");
+    dispatcher.cancelJob(job, "cancelled through the API");
     return Response.accepted(views.job(job)).build();
   }
 

@@ -6,10 +6,13 @@ import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.contract.Topics;
+import io.flowreel.tracker.JobState;
+import io.flowreel.tracker.JobStatus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -110,32 +113,68 @@ public class PipelineDispatcher {
     });
   }
 
-  public synchronized void cancelJob(String jobId, int attempt, String reason) {
-    inTransaction(() -> sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.CANCEL, reason)
-        .setAttempt(attempt).build()));
+  /**
+   * Cancels a job: the CANCEL command every stage reads and, when the job is still {@code queued} (no stage has
+   * started it), its CANCELLED event, so that it shows CANCELLED at once instead of when a stage reaches its task.
+   */
+  public synchronized void cancelJob(JobStatus job, String reason) {
+    inTransaction(() -> {
+      sendControl(control(job.jobId(), ControlTargetKind.JOB, ControlAction.CANCEL, reason)
+          .setAttempt(job.attempt()).build());
+      sendCancelled(job, reason);
+    });
   }
 
-  public synchronized void cancelBatch(String batchId, String reason) {
-    inTransaction(() -> sendControl(control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build()));
+  /**
+   * Cancels a batch: one CANCEL command, and a CANCELLED event for each of {@code jobs} that is still queued. A
+   * queued job's tasks still wait in their stage's queue, where the stage drops them; only their status does not
+   * wait for that (one task at a time, tens of tasks a second).
+   */
+  public synchronized void cancelBatch(String batchId, List<JobStatus> jobs, String reason) {
+    inTransaction(() -> {
+      sendControl(control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build());
+      jobs.forEach(job -> sendCancelled(job, reason));
+    });
+  }
+
+  /**
+   * The tracker applies it only if the job is still QUEUED when it reads it (JobStateMachine): a job that a stage
+   * started meanwhile is stopped by that stage, which reads the CANCEL sent in the same transaction.
+   */
+  private void sendCancelled(JobStatus job, String reason) {
+    if (job.state() != JobState.QUEUED || job.spec() == null) {
+      return;
+    }
+    List<Stage> slip = Stages.routingSlip(job.spec().rewrite(), job.spec().upsample());
+    // A retried job waits at the first stage its attempt has not passed.
+    Stage waitingAt = slip.stream().filter(stage -> !job.stages().containsKey(stage.name())).findFirst()
+        .orElse(slip.get(0));
+    send(Topics.EVENTS.name(), job.jobId(), Topics.EVENTS.serializeValue(
+        event(job.jobId(), job.batchId(), job.tenant(), waitingAt, job.attempt(), StageEventType.CANCELLED)
+            .setError(reason).build()));
   }
 
   private void sendTask(RenderTask task) {
     String jobId = task.getSpec().getJobId();
     String topic = Topics.tasks(task.getRoutingSlip().get(0)).name();
     send(topic, jobId, MessageSerdes.renderTask().serialize(topic, task));
-    StageEvent queued = StageEvent.newBuilder()
+    StageEvent queued = event(jobId, task.getSpec().getBatchId(), task.getSpec().getTenant(),
+        task.getRoutingSlip().get(0), task.getAttempt(), StageEventType.QUEUED).setSpec(task.getSpec()).build();
+    send(Topics.EVENTS.name(), jobId, Topics.EVENTS.serializeValue(queued));
+  }
+
+  private static StageEvent.Builder event(String jobId, String batchId, String tenant, Stage stage, int attempt,
+      StageEventType type) {
+    return StageEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString())
         .setJobId(jobId)
-        .setBatchId(task.getSpec().getBatchId())
-        .setTenant(task.getSpec().getTenant())
-        .setStage(task.getRoutingSlip().get(0))
-        .setAttempt(task.getAttempt())
-        .setType(StageEventType.QUEUED)
+        .setBatchId(batchId)
+        .setTenant(tenant)
+        .setStage(stage)
+        .setAttempt(attempt)
+        .setType(type)
         .setTimeMillis(System.currentTimeMillis())
-        .setWorker("gateway")
-        .setSpec(task.getSpec())
-        .build();
-    send(Topics.EVENTS.name(), jobId, Topics.EVENTS.serializeValue(queued));
+        .setWorker(Stages.GATEWAY_WORKER);
   }
 
   private void sendControl(ControlCommand command) {

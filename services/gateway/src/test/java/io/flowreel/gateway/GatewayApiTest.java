@@ -21,6 +21,7 @@ import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.pack.RenderPlan;
@@ -224,6 +225,41 @@ class GatewayApiTest {
     tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json("[]"));
     as(STUDIO).post("/v1/batches/{id}/retry", batch).then().statusCode(409)
         .body("reason", containsString("no failed job"));
+  }
+
+  @Test
+  void cancellingABatchCancelsItsQueuedJobsAtOnceWithTheCommandInOneTransaction() {
+    String batch = "b-" + "6".repeat(24);
+    String queued = batch + "-000000";
+    String retriedQueued = batch + "-000001";
+    String running = batch + "-000002";
+    tracker.answer("/tracker/batches/" + batch, Reply.json(batchView(batch, "ab".repeat(32), null)));
+    String rewriteAndEncodeDone = "\"REWRITE\": " + DONE_STAGE + ", \"ENCODE\": " + DONE_STAGE;
+    tracker.answerUnder("/tracker/batches/" + batch + "/jobs", query -> Reply.json("["
+        + JOB_AT.formatted(queued, batch, 1, "", "QUEUED") + ", "
+        // Retried from DENOISE: the stages before it are done, so it waits at DENOISE.
+        + JOB_AT.formatted(retriedQueued, batch, 2, rewriteAndEncodeDone, "QUEUED") + ", "
+        + JOB_AT.formatted(running, batch, 1, "\"REWRITE\": " + DONE_STAGE, "RUNNING") + "]"));
+
+    as(STUDIO).post("/v1/batches/{id}/cancel", batch).then().statusCode(202).body("id", equalTo(batch));
+
+    ControlCommand cancel = single(readCommitted("flowreel.control", batch), MessageSerdes.controlCommand()::deserialize);
+    assertThat(cancel.getAction()).isEqualTo(ControlAction.CANCEL);
+    List<StageEvent> events = readCommitted(EVENTS, batch).stream()
+        .map(r -> MessageSerdes.stageEvent().deserialize(r.topic(), r.value()))
+        .filter(e -> e.getType() == StageEventType.CANCELLED).toList();
+    // The running job is left to its stage, which reads the command.
+    assertThat(events).extracting(StageEvent::getJobId).containsExactlyInAnyOrder(queued, retriedQueued);
+    assertThat(events).allSatisfy(e -> {
+      assertThat(e.getWorker()).isEqualTo(Stages.GATEWAY_WORKER);
+      assertThat(e.getError()).isEqualTo("batch cancelled through the API");
+    });
+    assertThat(events).filteredOn(e -> e.getJobId().equals(queued)).singleElement()
+        .satisfies(e -> assertThat(e.getStage()).isEqualTo(Stage.REWRITE))
+        .satisfies(e -> assertThat(e.getAttempt()).isEqualTo(1));
+    assertThat(events).filteredOn(e -> e.getJobId().equals(retriedQueued)).singleElement()
+        .satisfies(e -> assertThat(e.getStage()).isEqualTo(Stage.DENOISE))
+        .satisfies(e -> assertThat(e.getAttempt()).isEqualTo(2));
   }
 
   @Test
@@ -913,6 +949,20 @@ class GatewayApiTest {
       """.formatted(JOB_ID, BATCH_ID, "4c".repeat(32));
 
   /** {@code /tracker/jobs/{id}} of a job that failed at its first stage. */
+  /** A job of attempt %3$d in state %5$s whose stages %4$s are done (entries of {@link #DONE_STAGE}). */
+  private static final String JOB_AT = """
+      {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
+       "spec": {"prompt": "a red ball", "negativePrompt": null, "seed": 1, "width": 64, "height": 64,
+                "frames": 5, "fps": 8, "steps": 4, "guidance": null, "shift": null, "pack": "tiny", "priority": 0,
+                "rewrite": true, "upsample": true},
+       "state": "%5$s", "currentStage": null, "attempt": %3$d, "stages": {%4$s},
+       "progress": 0.0, "error": null, "outputs": [],
+       "submittedMillis": 1795977156003, "lastEventMillis": 1795977156354, "applied": []}
+      """;
+  private static final String DONE_STAGE = """
+      {"attempt": 1, "state": "SUCCEEDED", "startedMillis": 1, "finishedMillis": 2, "durationMillis": 1, "step": null,
+       "totalSteps": null, "progress": 1.0, "retries": 0, "error": null, "artifacts": []}""";
+
   private static final String FAILED_AT_REWRITE = """
       {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
        "spec": {"prompt": "a red ball", "negativePrompt": null, "seed": 1, "width": 64, "height": 64,

@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
@@ -116,10 +117,14 @@ public class StorageJanitor {
       }
       long now = System.currentTimeMillis();
       Set<String> batches = new LinkedHashSet<>();
+      Set<String> draining = new HashSet<>();
       int jobs = 0;
       try (KeyValueIterator<String, JobStatus> all = streams.jobs().all()) {
         while (all.hasNext()) {
           JobStatus job = all.next().value;
+          if (job.dropPending()) {
+            draining.add(job.batchId());
+          }
           if (retention.workDue(job, scannedUpTo, now)) {
             workDeleted.increment(delete(config.buckets().work(), "jobs/" + job.jobId() + "/"));
             if (Retention.mayHaveControlCommand(job)) {
@@ -134,7 +139,9 @@ public class StorageJanitor {
           }
         }
       }
-      // The last job of a batch to finish falls due last: by then the batch is done.
+      // The last job of a batch to finish falls due last: by then the batch is done. A batch with a cancelled
+      // job whose task still waits in a stage queue keeps its cancel until a stage has dropped that task.
+      batches.removeAll(draining);
       for (String batchId : batches) {
         BatchStatus batch = streams.batches().get(batchId);
         if (batch != null && batch.cancelled() > 0 && batch.done() >= batch.total()) {
