@@ -51,7 +51,12 @@ final class EmbeddedRenderer {
     err.printf("flowreel: starting Kafka broker, S3 server and %d services...%n", LocalStack.ALL_SERVICES.size());
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
-      stack.startServices(plan(packDir, packName, 0, engineEnv));
+      err.printf("flowreel: %.1f s: Kafka broker and S3 server ready%n", (System.nanoTime() - t0) / 1e9);
+      err.flush();
+      stack.startServices(plan(packDir, packName, 0, engineEnv), line -> {
+        err.printf("flowreel: %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, line);
+        err.flush();
+      });
       err.printf("flowreel: stack up in %.1f s (gateway %s)%n", (System.nanoTime() - t0) / 1e9, stack.gatewayUrl());
       err.flush();
       GatewayClient gateway = new GatewayClient(stack.gatewayUrl(), stack.credentials().localKey());

@@ -75,9 +75,13 @@ final class UpCommand implements Callable<Integer> {
     err.printf("flowreel up: starting Kafka broker, S3 server and %d services...%n", LocalStack.ALL_SERVICES.size());
     err.flush();
     try (LocalStack stack = LocalStack.startServers(home, run)) {
+      err.printf("flowreel up: %.1f s: Kafka broker and S3 server ready%n", (System.nanoTime() - t0) / 1e9);
       stack.recovered().forEach(line -> err.println("flowreel up: " + line));
       err.flush();
-      stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()));
+      stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()), line -> {
+        err.printf("flowreel up: %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, line);
+        err.flush();
+      });
       stack.supervise(message -> {
         err.println("flowreel up: " + message);
         err.flush();

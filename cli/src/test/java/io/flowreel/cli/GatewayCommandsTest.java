@@ -142,6 +142,14 @@ class GatewayCommandsTest {
   }
 
   @Test
+  void upShowsEachServerAndServiceAsItBecomesReady() {
+    assertThat(up.output()).containsPattern("flowreel up: [0-9.]+ s: Kafka broker and S3 server ready");
+    for (String service : io.flowreel.infra.LocalStack.ALL_SERVICES) {
+      assertThat(up.output()).as(service).containsPattern("flowreel up: [0-9.]+ s: " + service + "-1 ready");
+    }
+  }
+
+  @Test
   void aServiceThatDiesIsRestarted() {
     ProcessHandle decoder = up.process().descendants()
         .filter(p -> p.info().commandLine().orElse("").contains("services/decoder/")).findFirst().orElseThrow();

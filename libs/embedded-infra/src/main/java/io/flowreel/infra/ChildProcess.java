@@ -126,19 +126,7 @@ final class ChildProcess {
    */
   void awaitReady(Duration timeout, BooleanSupplier ready) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("the " + name + " exited with code " + process.exitValue()
-            + " while starting; end of " + log + ":\n" + logTail());
-      }
-      if (ready.getAsBoolean()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        kill();
-        throw new IllegalStateException("the " + name + " was not ready within " + timeout.toSeconds() + " s; end of "
-            + log + ":\n" + logTail());
-      }
+    while (!checkReady(deadline, ready)) {
       try {
         Thread.sleep(100); // backoff between probes; each probe has its own short timeout
       } catch (InterruptedException e) {
@@ -147,6 +135,25 @@ final class ChildProcess {
         throw new IllegalStateException("interrupted while waiting for the " + name, e);
       }
     }
+  }
+
+  /**
+   * One probe: whether {@code ready} holds now. Fails if the process has exited, or if it is not ready by
+   * {@code deadline} ({@link System#nanoTime()}), stopping it and quoting the end of its log either way.
+   */
+  boolean checkReady(long deadline, BooleanSupplier ready) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("the " + name + " exited with code " + process.exitValue()
+          + " while starting; end of " + log + ":\n" + logTail());
+    }
+    if (ready.getAsBoolean()) {
+      return true;
+    }
+    if (System.nanoTime() > deadline) {
+      kill();
+      throw new IllegalStateException("the " + name + " was not ready in time; end of " + log + ":\n" + logTail());
+    }
+    return false;
   }
 
   /** SIGTERM, so the server shuts down cleanly; SIGKILL if it has not exited after {@code grace}. */

@@ -110,6 +110,11 @@ public final class LocalStack implements AutoCloseable {
    * one is ready. The tracker starts before the gateway, which is given its address.
    */
   public List<ServiceProcess> startServices(Plan plan) {
+    return startServices(plan, line -> { });
+  }
+
+  /** As {@link #startServices(Plan)}, telling {@code progress} of each service as it becomes ready. */
+  public List<ServiceProcess> startServices(Plan plan, Consumer<String> progress) {
     List<ServiceProcess> started = new ArrayList<>();
     String trackerUrl = null;
     for (String service : ALL_SERVICES) {
@@ -144,10 +149,32 @@ public final class LocalStack implements AutoCloseable {
         }
       }
     }
-    for (ServiceProcess process : started) {
-      process.awaitReady(plan.readyTimeout());
-    }
+    awaitReady(started, plan.readyTimeout(), progress);
     return started;
+  }
+
+  /** Polls every service until all are ready, telling {@code progress} of each as it becomes ready. */
+  private static void awaitReady(List<ServiceProcess> started, Duration timeout, Consumer<String> progress) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<ServiceProcess> waiting = new ArrayList<>(started);
+    while (!waiting.isEmpty()) {
+      for (java.util.Iterator<ServiceProcess> it = waiting.iterator(); it.hasNext(); ) {
+        ServiceProcess process = it.next();
+        if (process.checkReady(deadline)) {
+          it.remove();
+          progress.accept(process.instanceId() + " ready" + (waiting.isEmpty() ? "" : "; waiting for "
+              + String.join(", ", waiting.stream().map(ServiceProcess::instanceId).toList())));
+        }
+      }
+      if (!waiting.isEmpty()) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the services", e);
+        }
+      }
+    }
   }
 
   /**

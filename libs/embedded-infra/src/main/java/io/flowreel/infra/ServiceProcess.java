@@ -95,6 +95,11 @@ public final class ServiceProcess implements AutoCloseable {
     return this;
   }
 
+  /** One readiness probe; fails as {@link #awaitReady} does if the process exited or {@code deadline} passed. */
+  boolean checkReady(long deadline) {
+    return process.checkReady(deadline, this::ready);
+  }
+
   private boolean ready() {
     try {
       HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
