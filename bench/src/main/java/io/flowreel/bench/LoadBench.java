@@ -68,6 +68,8 @@ import org.apache.kafka.streams.test.TestRecord;
  *   <li>{@code tracker-live}: the tracker's consumer group on {@code flowreel.events} against the topic's end, sampled
  *       while the jobs are submitted and until the tracker's API shows every job;
  *   <li>{@code memory}: resident memory (VmRSS) of every process of the farm at 10,000 and at N queued jobs;
+ *   <li>{@code live_heap}: right after, each JVM's heap in use after a full GC it is made to run (the live set):
+ *       whether resident memory grows with what a process holds or with the heap its collector has claimed;
  *   <li>{@code query}: p50/p99 of GET job, GET batch and a page of 100 jobs once all N are known;
  *   <li>{@code cancel}: every batch cancelled, until the API shows every job finished;
  *   <li>{@code status-lag}: from a stage event's time to the tracker's query API showing it, all run long;
@@ -189,6 +191,7 @@ public final class LoadBench {
         phase = "idle";
         Thread.sleep(2000);
         Map<String, Double> rssFirst = rss();
+        Map<String, Double> heapFirst = liveHeap();
         phase = "submit";
         long secondStart = System.nanoTime();
         double secondSeconds = submit(memoryAt / batchSize, batches, batchIds, latencies, statuses, retries);
@@ -221,7 +224,13 @@ public final class LoadBench {
 
         Thread.sleep(2000);
         Map<String, Double> rssAll = rss();
+        Map<String, Double> heapAll = liveHeap();
         print(memory(rssFirst, rssAll));
+        Map<String, Object> heap = memory(heapFirst, heapAll);
+        heap.put("measurement", "live_heap");
+        heap.put("what", "Java heap used right after a full GC (jcmd GC.run, then GC.heap_info), MiB: the live set, "
+            + "measured after the resident memory of the same point");
+        print(heap);
 
         // 2. Queries once every job is known.
         queryLatencies(batchIds);
@@ -334,6 +343,39 @@ public final class LoadBench {
       }
     }
     return rss;
+  }
+
+  /**
+   * Java heap in use right after a full GC, MiB by process: whether a process's resident memory grows with what it
+   * holds or with the heap its collector has claimed. Forces a full GC in every JVM of the farm.
+   */
+  private Map<String, Double> liveHeap() throws Exception {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Map<String, Double> heap = new LinkedHashMap<>();
+    for (Proc p : farm()) {
+      run(jcmd.toString(), Long.toString(p.pid()), "GC.run");
+      String info = run(jcmd.toString(), Long.toString(p.pid()), "GC.heap_info");
+      // Serial: "def new generation total 9792K, used 1024K" and "tenured generation total 21888K, used 5000K"
+      java.util.regex.Matcher used = java.util.regex.Pattern.compile("generation\\s+total \\d+K, used (\\d+)K")
+          .matcher(info);
+      long kib = 0;
+      while (used.find()) {
+        kib += Long.parseLong(used.group(1));
+      }
+      if (kib > 0) {
+        heap.put(p.name(), round(kib / 1024.0));
+      }
+    }
+    return heap;
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+    return out;
   }
 
   private Map<String, Object> memory(Map<String, Double> first, Map<String, Double> all) {

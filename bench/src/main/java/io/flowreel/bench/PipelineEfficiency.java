@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,13 +86,14 @@ public final class PipelineEfficiency {
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
            KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-pipeline")) {
-        run(producer, events, List.of("warmup-1", "warmup-2"));
+        run(producer, events, List.of("warmup-1", "warmup-2"), new EnumMap<>(Stage.class));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < jobs; i++) {
           ids.add("job-" + i);
         }
         long t0 = System.nanoTime();
-        Map<Stage, Long> busyMillis = run(producer, events, ids);
+        Map<Stage, List<Long>> gaps = new EnumMap<>(Stage.class);
+        Map<Stage, Long> busyMillis = run(producer, events, ids, gaps);
         double makespanMillis = (System.nanoTime() - t0) / 1e6;
         Map<String, String> busy = new LinkedHashMap<>();
         for (Stage stage : Stages.PIPELINE) {
@@ -102,6 +104,15 @@ public final class PipelineEfficiency {
                 + "\"efficiency\": %.3f, \"busy\": %s}%n", jobs, String.join(" ", List.of(args).subList(1, args.length)),
             Stages.id(bottleneck), boundMillis / 1e3, makespanMillis / 1e3, boundMillis / makespanMillis,
             busy.toString().replace("=", ": "));
+        // Where the time outside the handlers goes: a worker's SUCCEEDED of one task to its STARTED of the next
+        // (sending and flushing the outcome, acknowledging, the next share fetch, the control checks).
+        Map<String, String> between = new LinkedHashMap<>();
+        for (Stage stage : Stages.PIPELINE) {
+          double[] ms = gaps.getOrDefault(stage, List.of()).stream().mapToDouble(Long::doubleValue).toArray();
+          between.put(Stages.id(stage), ms.length == 0 ? "-" : String.format("p50 %.0f p90 %.0f ms (%d)",
+              Stats.percentile(ms, 50), Stats.percentile(ms, 90), ms.length));
+        }
+        System.out.println("{\"between_tasks\": " + between.toString().replace("=", ": ") + "}");
       }
       for (StageWorker worker : workers) {
         worker.close();
@@ -110,9 +121,12 @@ public final class PipelineEfficiency {
     }
   }
 
-  /** Submits the jobs at once and waits until all are published; returns each stage's time in handlers. */
+  /**
+   * Submits the jobs at once and waits until all are published; returns each stage's time in handlers and adds to
+   * {@code gaps} each worker's time from finishing one task to starting its next.
+   */
   private static Map<Stage, Long> run(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, StageEvent> events,
-      List<String> ids) throws Exception {
+      List<String> ids, Map<Stage, List<Long>> gaps) throws Exception {
     String topic = Topics.tasks(Stage.REWRITE).name();
     for (int i = 0; i < ids.size(); i++) {
       RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(ids.get(i)).setBatchId("bench")
@@ -125,11 +139,15 @@ public final class PipelineEfficiency {
     Set<String> done = new HashSet<>();
     Set<String> wanted = new HashSet<>(ids);
     Map<Stage, Long> busy = new EnumMap<>(Stage.class);
+    List<StageEvent> timeline = new ArrayList<>();
     while (!done.containsAll(wanted)) {
       for (ConsumerRecord<String, StageEvent> r : events.poll(Duration.ofMillis(100))) {
         StageEvent e = r.value();
         if (!wanted.contains(e.getJobId())) {
           continue;
+        }
+        if (e.getType() == StageEventType.STARTED || e.getType() == StageEventType.SUCCEEDED) {
+          timeline.add(e);
         }
         if (e.getType() == StageEventType.SUCCEEDED) {
           busy.merge(e.getStage(), e.getDurationMillis(), Long::sum);
@@ -138,6 +156,18 @@ public final class PipelineEfficiency {
           }
         } else if (e.getType() == StageEventType.FAILED || e.getType() == StageEventType.DEAD_LETTERED) {
           throw new IllegalStateException("job " + e.getJobId() + " failed at " + e.getStage() + ": " + e.getError());
+        }
+      }
+    }
+    // Events of different jobs arrive through different partitions: order each worker's by time first.
+    Map<String, List<StageEvent>> byWorker = new HashMap<>();
+    timeline.forEach(e -> byWorker.computeIfAbsent(e.getWorker(), w -> new ArrayList<>()).add(e));
+    for (List<StageEvent> own : byWorker.values()) {
+      own.sort(java.util.Comparator.comparingLong(StageEvent::getTimeMillis));
+      for (int i = 1; i < own.size(); i++) {
+        if (own.get(i - 1).getType() == StageEventType.SUCCEEDED && own.get(i).getType() == StageEventType.STARTED) {
+          gaps.computeIfAbsent(own.get(i).getStage(), stage -> new ArrayList<>())
+              .add(own.get(i).getTimeMillis() - own.get(i - 1).getTimeMillis());
         }
       }
     }
