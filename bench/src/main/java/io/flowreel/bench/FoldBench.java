@@ -87,7 +87,12 @@ public final class FoldBench {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TENANT = "fold";
-  private static final long T0 = 1_780_000_000_000L;
+  /**
+   * The stream's first timestamp: recent, since the broker deletes log segments whose newest record is older than
+   * the events topic's 30-day retention. With a fixed date (2026-05-28) the events were gone at the broker's first
+   * retention check, five minutes in, and the next repeat waited for records that no longer existed.
+   */
+  private static final long T0 = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
 
   private final String mode;
   private final int jobs;
