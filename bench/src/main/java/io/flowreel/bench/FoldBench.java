@@ -72,8 +72,10 @@ import org.apache.kafka.streams.test.TestRecord;
  *
  * The first {@code streams} run (2026-12-05, 20,000 jobs, the earlier KTable-aggregation topology, a loaded
  * machine) never saw its committed offsets reach the end of the events topic within 15 minutes, after the broker
- * logged OutOfOrderSequenceException on the app's first changelog and repartition appends; with the job-change
- * topology it finished every run since (docs/benchmarks.md, "The tracker's fold alone").
+ * logged OutOfOrderSequenceException on the app's first changelog and repartition appends. A run of the job-change
+ * topology on 2026-12-06 waited the same way from its third repeat, more than five minutes after the broker
+ * started: the broker's retention check had deleted events stamped older than the topic's 30 days ({@link #T0}).
+ * The first hang may well have been the same.
  *
  * <p>Each repeat checks the fold: every batch's counts must match the stream. Prints one JSON line per repeat and
  * one per mode with median, min and max.
