@@ -49,6 +49,7 @@ public class TrackerStreams {
     config.tracker().instanceId().ifPresent(id ->
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id));
     props.putAll(TrackerTopology.errorHandling());
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
     streams = new KafkaStreams(TrackerTopology.build(), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("tracker stream thread failed; replacing it", e);
