@@ -31,13 +31,20 @@ public final class RetryPlan {
    * The task that re-runs {@code job} from {@code from} (a stage name, any case), or from the stage
    * that failed or was cancelled when {@code from} is null.
    *
-   * @throws ApiException 409 when the job is not finished or an earlier stage left nothing to reuse,
+   * @throws ApiException 409 when the job is not finished, was cancelled while queued and its task is still
+   *     queued, or an earlier stage left nothing to reuse,
    *     400 when {@code from} is not a stage this job runs
    */
   public static RenderTask of(JobStatus job, String from) {
     if (!job.state().isTerminal()) {
       throw ApiException.conflict("job " + job.jobId() + " is " + job.state() + (job.currentStage() != null
           ? " at " + job.currentStage() : "") + ": only a finished job can be retried (cancel it first)");
+    }
+    if (job.dropPending()) {
+      // Its old task would outlive the new attempt's fencing: once the retried job is done and its commands are
+      // tombstoned, nothing would stop a stage from running it.
+      throw ApiException.conflict("job " + job.jobId() + " was cancelled while queued and its task still waits in "
+          + "a stage queue: retry it once the stage has dropped that task");
     }
     if (job.spec() == null) {
       throw ApiException.conflict("job " + job.jobId() + " has no recorded spec to re-run");

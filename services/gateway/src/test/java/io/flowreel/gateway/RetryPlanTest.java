@@ -3,6 +3,7 @@ package io.flowreel.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.messages.ArtifactFormat;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.JobSpec;
@@ -63,6 +64,18 @@ class RetryPlanTest {
     assertThat(task.getRewrittenPrompt()).isEqualTo("a red ball, lit");
     assertThat(task.getSpec()).isEqualTo(SPEC);
     assertThat(task.getStageMillis()).containsOnlyKeys("rewrite", "encode");
+  }
+
+  @Test
+  void aJobCancelledWhileQueuedIsRetriedOnlyOnceItsOldTaskHasBeenDropped() {
+    on(Stage.REWRITE, StageEventType.QUEUED, 1, StageEvent.newBuilder().setSpec(SPEC));
+    on(Stage.REWRITE, StageEventType.CANCELLED, 1, StageEvent.newBuilder().setWorker(Stages.GATEWAY_WORKER));
+
+    assertThatThrownBy(() -> RetryPlan.of(job, null)).isInstanceOf(ApiException.class)
+        .hasMessageContaining("its task still waits in a stage queue");
+
+    on(Stage.REWRITE, StageEventType.CANCELLED, 1, StageEvent.newBuilder().setWorker("prompt-rewriter-1"));
+    assertThat(RetryPlan.of(job, null).getAttempt()).isEqualTo(2);
   }
 
   @Test
