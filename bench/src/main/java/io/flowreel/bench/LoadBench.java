@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -345,6 +347,9 @@ public final class LoadBench {
     return rss;
   }
 
+  /** In jcmd's GC.heap_info of the serial collector: "def new generation total 9792K, used 1024K", "tenured ...". */
+  private static final Pattern HEAP_USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+
   /**
    * Java heap in use right after a full GC, MiB by process: whether a process's resident memory grows with what it
    * holds or with the heap its collector has claimed. Forces a full GC in every JVM of the farm.
@@ -355,9 +360,7 @@ public final class LoadBench {
     for (Proc p : farm()) {
       run(jcmd.toString(), Long.toString(p.pid()), "GC.run");
       String info = run(jcmd.toString(), Long.toString(p.pid()), "GC.heap_info");
-      // Serial: "def new generation total 9792K, used 1024K" and "tenured generation total 21888K, used 5000K"
-      java.util.regex.Matcher used = java.util.regex.Pattern.compile("generation\\s+total \\d+K, used (\\d+)K")
-          .matcher(info);
+      Matcher used = HEAP_USED.matcher(info);
       long kib = 0;
       while (used.find()) {
         kib += Long.parseLong(used.group(1));
@@ -371,7 +374,7 @@ public final class LoadBench {
 
   private static String run(String... command) throws Exception {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }

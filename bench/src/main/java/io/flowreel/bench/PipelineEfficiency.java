@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -163,7 +164,7 @@ public final class PipelineEfficiency {
     Map<String, List<StageEvent>> byWorker = new HashMap<>();
     timeline.forEach(e -> byWorker.computeIfAbsent(e.getWorker(), w -> new ArrayList<>()).add(e));
     for (List<StageEvent> own : byWorker.values()) {
-      own.sort(java.util.Comparator.comparingLong(StageEvent::getTimeMillis));
+      own.sort(Comparator.comparingLong(StageEvent::getTimeMillis));
       for (int i = 1; i < own.size(); i++) {
         if (own.get(i - 1).getType() == StageEventType.SUCCEEDED && own.get(i).getType() == StageEventType.STARTED) {
           gaps.computeIfAbsent(own.get(i).getStage(), stage -> new ArrayList<>())

@@ -58,13 +58,11 @@ final class LogsCommand implements Callable<Integer> {
     }
     long position;
     try (Stream<String> all = Files.lines(log, StandardCharsets.UTF_8)) {
-      Deque<String> last = new ArrayDeque<>(Math.max(1, lines));
+      Deque<String> last = new ArrayDeque<>();
       all.forEach(line -> {
-        if (lines > 0 && last.size() == lines) {
+        last.addLast(line);
+        if (last.size() > lines) {
           last.removeFirst();
-        }
-        if (lines > 0) {
-          last.addLast(line);
         }
       });
       last.forEach(out::println);

@@ -222,7 +222,7 @@ final class ChildProcess {
    * JVM: the services of a farm are given their ports one after the other, before any of them binds.
    */
   static int freePort() {
-    int ephemeralLow = ephemeralPortRange()[0];
+    int ephemeralLow = ephemeralPortFloor();
     if (ephemeralLow - LOWEST_PORT >= 1000) {
       for (int tries = 0; tries < 200; tries++) {
         int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(ephemeralLow - LOWEST_PORT);
@@ -247,13 +247,13 @@ final class ChildProcess {
   /** Below the ephemeral range, and above the ports well-known servers use. */
   private static final int LOWEST_PORT = 10000;
 
-  /** Linux's {@code ip_local_port_range}, or its default where there is none. */
-  private static int[] ephemeralPortRange() {
+  /** The lowest port of Linux's {@code ip_local_port_range}, or of its default where there is none. */
+  private static int ephemeralPortFloor() {
     try {
-      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
-      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+      return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+          .split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
-      return new int[] {32768, 60999};
+      return 32768;
     }
   }
 

@@ -26,6 +26,7 @@ import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
@@ -78,7 +79,7 @@ final class HangingTransactions {
         TopicPartition partition = open.getKey();
         ProducerState producer = open.getValue();
         Optional<TransactionDescription> holder = coordinatorView(admin, producer.producerId());
-        if (holder.isPresent() && holdsOpen(holder.get(), partition, producer)) {
+        if (holder.isPresent() && holdsOpen(holder.get(), partition)) {
           continue; // a crashed producer's transaction: its coordinator aborts it on timeout or when it restarts
         }
         boolean committed = holder.isPresent() && committedThisOne(holder.get(), producer);
@@ -140,26 +141,18 @@ final class HangingTransactions {
    */
   private static boolean committedThisOne(TransactionDescription coordinator, ProducerState producer) {
     int bump = coordinator.producerEpoch() - producer.producerEpoch();
-    return coordinator.producerId() == producer.producerId()
-        && coordinator.state() == TransactionState.COMPLETE_COMMIT && (bump == 0 || bump == 1);
+    return coordinator.state() == TransactionState.COMPLETE_COMMIT && (bump == 0 || bump == 1);
   }
 
-  private static boolean holdsOpen(TransactionDescription coordinator, TopicPartition partition,
-      ProducerState producer) {
-    return coordinator.producerId() == producer.producerId()
-        && (coordinator.state() == TransactionState.ONGOING || FINISHING.contains(coordinator.state()))
+  private static boolean holdsOpen(TransactionDescription coordinator, TopicPartition partition) {
+    return (coordinator.state() == TransactionState.ONGOING || FINISHING.contains(coordinator.state()))
         && coordinator.topicPartitions().contains(partition);
   }
 
   private static void awaitNoneFinishing(Admin admin, Duration settle) {
     long deadline = System.nanoTime() + settle.toNanos();
     while (System.nanoTime() < deadline) {
-      Set<String> finishing = new java.util.HashSet<>();
-      for (TransactionListing listing : get(admin.listTransactions(
-          new ListTransactionsOptions().filterStates(FINISHING)).all())) {
-        finishing.add(listing.transactionalId());
-      }
-      if (finishing.isEmpty()) {
+      if (get(admin.listTransactions(new ListTransactionsOptions().filterStates(FINISHING)).all()).isEmpty()) {
         return;
       }
       sleep(Duration.ofMillis(200));
@@ -182,6 +175,7 @@ final class HangingTransactions {
     return open;
   }
 
+  /** The coordinator's view of the transactional id whose current producer is {@code producerId}, if it has one. */
   private static Optional<TransactionDescription> coordinatorView(Admin admin, long producerId) {
     List<String> ids = get(admin.listTransactions(new ListTransactionsOptions().filterProducerIds(Set.of(producerId)))
         .all()).stream().map(TransactionListing::transactionalId).toList();
@@ -191,7 +185,7 @@ final class HangingTransactions {
     return get(admin.describeTransactions(ids).all()).values().stream().findFirst();
   }
 
-  private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+  private static <T> T get(KafkaFuture<T> future) {
     try {
       return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

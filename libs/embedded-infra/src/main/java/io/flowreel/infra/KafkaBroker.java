@@ -31,8 +31,10 @@ public final class KafkaBroker implements AutoCloseable {
   private final Path dataDir;
   private final String bootstrapServers;
   private final ChildProcess process;
+  private final boolean freshStorage;
 
-  private KafkaBroker(Path dataDir, String bootstrapServers, ChildProcess process) {
+  private KafkaBroker(Path dataDir, String bootstrapServers, ChildProcess process, boolean freshStorage) {
+    this.freshStorage = freshStorage;
     this.dataDir = dataDir;
     this.bootstrapServers = bootstrapServers;
     this.process = process;
@@ -66,7 +68,8 @@ public final class KafkaBroker implements AutoCloseable {
         properties.load(reader);
       }
       // Format once: formatting again would give the data dir a new cluster id and the broker would refuse it.
-      if (!Files.exists(Path.of(properties.getProperty("log.dirs")).resolve("meta.properties"))) {
+      boolean fresh = !Files.exists(Path.of(properties.getProperty("log.dirs")).resolve("meta.properties"));
+      if (fresh) {
         ChildProcess.run("Kafka storage formatter", MODULE, jvm, "kafka.tools.StorageTool",
             List.of("format", "--standalone", "-t", Uuid.randomUuid().toString(), "-c", config.toString()), log,
             READY_TIMEOUT);
@@ -83,7 +86,7 @@ public final class KafkaBroker implements AutoCloseable {
         process.kill();
         throw e;
       }
-      return new KafkaBroker(dir, bootstrap, process);
+      return new KafkaBroker(dir, bootstrap, process, fresh);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the Kafka broker's data dir " + dir, e);
     }
@@ -164,6 +167,11 @@ public final class KafkaBroker implements AutoCloseable {
       logger.server.name = kafka.server.KafkaRaftServer
       logger.server.level = info
       """;
+
+  /** Whether this start formatted the storage: a broker that holds no data yet, so nothing to recover. */
+  public boolean freshStorage() {
+    return freshStorage;
+  }
 
   /** host:port for {@code bootstrap.servers}. */
   public String bootstrapServers() {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,9 @@ public final class LocalStack implements AutoCloseable {
     try {
       // Before any service produces: a broker killed mid-commit can come back with a transaction no marker will
       // ever close, and the exactly-once tracker would wait on it forever (HangingTransactions).
-      stack.recovered = HangingTransactions.closeAll(broker.bootstrapServers(), Duration.ofSeconds(30));
+      if (!broker.freshStorage()) {
+        stack.recovered = HangingTransactions.closeAll(broker.bootstrapServers(), Duration.ofSeconds(30));
+      }
       TopicSetup.apply(broker.bootstrapServers(), TopicCatalog.standard()).requireNoMismatch();
       BucketSetup.ensure(stack.s3.endpoint(), stack.s3.accessKey(), stack.s3.secretKey(), WORK_BUCKET,
           OUTPUT_BUCKET);
@@ -158,7 +161,7 @@ public final class LocalStack implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<ServiceProcess> waiting = new ArrayList<>(started);
     while (!waiting.isEmpty()) {
-      for (java.util.Iterator<ServiceProcess> it = waiting.iterator(); it.hasNext(); ) {
+      for (Iterator<ServiceProcess> it = waiting.iterator(); it.hasNext(); ) {
         ServiceProcess process = it.next();
         if (process.checkReady(deadline)) {
           it.remove();
@@ -270,12 +273,12 @@ public final class LocalStack implements AutoCloseable {
     return home;
   }
 
-  /** Who may call the gateway: the local key, and more keys for tests of several tenants. */
   /** What starting the servers had to repair from an earlier crash (hanging transactions closed), one line each. */
   public List<String> recovered() {
     return recovered;
   }
 
+  /** Who may call the gateway: the local key, and more keys for tests of several tenants. */
   public GatewayCredentials credentials() {
     return credentials;
   }

@@ -26,7 +26,8 @@ public record Retention(Duration work, Duration outputs) {
    * command (with its work) earlier would let that stage run it.
    */
   public boolean workDue(JobStatus job, long sinceMillis, long nowMillis) {
-    return job.state().isTerminal() && !job.dropPending() && within(job.lastEventMillis() + work.toMillis(), sinceMillis, nowMillis);
+    return job.state().isTerminal() && !job.dropPending()
+        && within(job.lastEventMillis() + work.toMillis(), sinceMillis, nowMillis);
   }
 
   public boolean outputsDue(JobStatus job, long sinceMillis, long nowMillis) {

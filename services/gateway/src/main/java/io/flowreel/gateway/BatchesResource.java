@@ -176,13 +176,17 @@ public class BatchesResource {
           + "running ones stop at the next denoising step or stage boundary. Finished jobs keep their outputs.")
   public Response cancel(@PathParam("id") String id, @Context SecurityContext security) {
     ApiModel.Batch batch = views.batch(id, Caller.of(security));
-    List<JobStatus> queued = new ArrayList<>();
-    for (int from = 0; from < batch.total(); from += MAX_PAGE) {
-      tracker.batchJobs(id, from, MAX_PAGE).stream().filter(job -> job.state() == JobState.QUEUED)
-          .forEach(queued::add);
-    }
-    dispatcher.cancelBatch(id, queued, "batch cancelled through the API");
+    dispatcher.cancelBatch(id, jobsIn(id, batch.total(), JobState.QUEUED), "batch cancelled through the API");
     return Response.accepted(batch).build();
+  }
+
+  /** The batch's jobs in {@code state}, read from the tracker a page at a time. */
+  private List<JobStatus> jobsIn(String batchId, long total, JobState state) {
+    List<JobStatus> found = new ArrayList<>();
+    for (int from = 0; from < total; from += MAX_PAGE) {
+      tracker.batchJobs(batchId, from, MAX_PAGE).stream().filter(job -> job.state() == state).forEach(found::add);
+    }
+    return found;
   }
 
   @POST
@@ -193,12 +197,8 @@ public class BatchesResource {
   public Response retry(@PathParam("id") String id, @Context SecurityContext security) {
     ApiModel.Batch batch = views.batch(id, Caller.of(security));
     List<RenderTask> retries = new ArrayList<>();
-    for (int from = 0; from < batch.total(); from += MAX_PAGE) {
-      for (JobStatus job : tracker.batchJobs(id, from, MAX_PAGE)) {
-        if (job.state() == JobState.FAILED) {
-          retries.add(RetryPlan.of(job, null));
-        }
-      }
+    for (JobStatus job : jobsIn(id, batch.total(), JobState.FAILED)) {
+      retries.add(RetryPlan.of(job, null));
     }
     if (retries.isEmpty()) {
       throw ApiException.conflict("batch " + id + " has no failed job to retry");

@@ -121,19 +121,21 @@ public class PipelineDispatcher {
     inTransaction(() -> {
       sendControl(control(job.jobId(), ControlTargetKind.JOB, ControlAction.CANCEL, reason)
           .setAttempt(job.attempt()).build());
-      sendCancelled(job, reason);
+      if (job.state() == JobState.QUEUED) {
+        sendCancelled(job, reason);
+      }
     });
   }
 
   /**
-   * Cancels a batch: one CANCEL command, and a CANCELLED event for each of {@code jobs} that is still queued. A
+   * Cancels a batch: one CANCEL command, and a CANCELLED event for each of its {@code queued} jobs. A
    * queued job's tasks still wait in their stage's queue, where the stage drops them; only their status does not
    * wait for that (one task at a time, tens of tasks a second).
    */
-  public synchronized void cancelBatch(String batchId, List<JobStatus> jobs, String reason) {
+  public synchronized void cancelBatch(String batchId, List<JobStatus> queued, String reason) {
     inTransaction(() -> {
       sendControl(control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build());
-      jobs.forEach(job -> sendCancelled(job, reason));
+      queued.forEach(job -> sendCancelled(job, reason));
     });
   }
 
@@ -142,8 +144,8 @@ public class PipelineDispatcher {
    * started meanwhile is stopped by that stage, which reads the CANCEL sent in the same transaction.
    */
   private void sendCancelled(JobStatus job, String reason) {
-    if (job.state() != JobState.QUEUED || job.spec() == null) {
-      return;
+    if (job.spec() == null) {
+      return; // nothing says where it waits: the stage that reaches its task reports the cancel
     }
     List<Stage> slip = Stages.routingSlip(job.spec().rewrite(), job.spec().upsample());
     // A retried job waits at the first stage its attempt has not passed.

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.flowreel.contract.ApiKeys;
+import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
 import io.flowreel.gateway.FakeTracker.Reply;
 import io.flowreel.messages.BatchSubmission;
@@ -21,7 +22,6 @@ import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
-import io.flowreel.contract.Stages;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.pack.RenderPlan;
@@ -948,7 +948,6 @@ class GatewayApiTest {
        "applied": ["PUBLISH/1/STARTED", "PUBLISH/1/SUCCEEDED", "REWRITE/1/STARTED", "REWRITE/1/SUCCEEDED"]}
       """.formatted(JOB_ID, BATCH_ID, "4c".repeat(32));
 
-  /** {@code /tracker/jobs/{id}} of a job that failed at its first stage. */
   /** A job of attempt %3$d in state %5$s whose stages %4$s are done (entries of {@link #DONE_STAGE}). */
   private static final String JOB_AT = """
       {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
@@ -963,6 +962,7 @@ class GatewayApiTest {
       {"attempt": 1, "state": "SUCCEEDED", "startedMillis": 1, "finishedMillis": 2, "durationMillis": 1, "step": null,
        "totalSteps": null, "progress": 1.0, "retries": 0, "error": null, "artifacts": []}""";
 
+  /** {@code /tracker/jobs/{id}} of a job that failed at its first stage. */
   private static final String FAILED_AT_REWRITE = """
       {"jobId": "%1$s", "batchId": "%2$s", "tenant": "it-studio",
        "spec": {"prompt": "a red ball", "negativePrompt": null, "seed": 1, "width": 64, "height": 64,

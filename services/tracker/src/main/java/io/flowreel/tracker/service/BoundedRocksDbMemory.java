@@ -21,8 +21,8 @@ import org.rocksdb.WriteBufferManager;
  */
 public class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
-  static final long TOTAL_BYTES = 64L << 20;
-  static final long MEMTABLE_BYTES = 32L << 20;
+  private static final long TOTAL_BYTES = 64L << 20;
+  private static final long MEMTABLE_BYTES = 32L << 20;
 
   // Shared by every store of this process and never closed: the process owns them until it exits.
   private static final Cache CACHE = new LRUCache(TOTAL_BYTES, -1, false, 0.1);
