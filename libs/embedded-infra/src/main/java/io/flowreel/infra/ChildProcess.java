@@ -75,6 +75,9 @@ final class ChildProcess {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
+    // A native crash (ONNX Runtime, say) reports next to the process's log, not in the directory it was started from.
+    command.add("-XX:ErrorFile=" + log.resolveSibling(log.getFileName().toString().replaceFirst("\\.log$", "")
+        + "-crash-%p.log"));
     if (Files.isRegularFile(archive)) {
       command.add("-XX:SharedArchiveFile=" + archive);
     } else if (record) {
