@@ -1,5 +1,6 @@
 package io.flowreel.it;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.GatewayCredentials;
 import io.flowreel.infra.LocalStack;
@@ -132,7 +133,7 @@ final class RenderFarm implements AutoCloseable {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
       Map<ConfigResource, Collection<AlterConfigOp>> configs = new LinkedHashMap<>();
       for (Stage stage : SERVICES.keySet()) {
-        configs.put(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(stage)), List.of(
+        configs.put(new ConfigResource(ConfigResource.Type.GROUP, Stages.workerGroup(stage)), List.of(
             new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", Long.toString(LOCK_DURATION.toMillis())),
                 AlterConfigOp.OpType.SET)));
       }

@@ -41,6 +41,11 @@ public final class Stages {
     return stage.name().toLowerCase(Locale.ROOT);
   }
 
+  /** The share group of a stage's workers: how many there are is the scheduler's measure of the stage's capacity. */
+  public static String workerGroup(Stage stage) {
+    return "flowreel." + id(stage);
+  }
+
   /** The stage named by {@link #id}, or UNKNOWN for anything else. */
   public static Stage fromId(String id) {
     return PIPELINE.stream().filter(s -> id(s).equals(id)).findFirst().orElse(Stage.UNKNOWN);

@@ -4,6 +4,7 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.codec.MessageSerdes;
@@ -26,6 +27,12 @@ public final class Topics {
   /** Cancel and fencing commands, keyed by job or batch id; compacted. */
   public static final Topic<String, ControlCommand> CONTROL =
       new Topic<>("flowreel.control", Serdes.String(), MessageSerdes.controlCommand(), "job id or batch id");
+  /**
+   * Tasks waiting to be admitted to a stage and tasks a stage has finished with, keyed by stage id: the
+   * scheduler's input (docs/scheduling.md). One stage's records stay in one partition, in order.
+   */
+  public static final Topic<String, SchedulerInput> SCHEDULE =
+      new Topic<>("flowreel.schedule", Serdes.String(), MessageSerdes.schedulerInput(), "stage id");
   /** Accepted batches, keyed by batch id; compacted. */
   public static final Topic<String, BatchSubmission> BATCHES =
       new Topic<>("flowreel.batches", Serdes.String(), MessageSerdes.batchSubmission(), "batch id");
@@ -78,7 +85,7 @@ public final class Topics {
     List<Topic<?, ?>> all = new ArrayList<>();
     Stages.PIPELINE.forEach(s -> all.add(tasks(s)));
     Stages.PIPELINE.forEach(s -> all.add(deadLetters(s)));
-    all.addAll(List.of(UNREADABLE, EVENTS, BATCHES, CONTROL));
+    all.addAll(List.of(UNREADABLE, EVENTS, BATCHES, CONTROL, SCHEDULE));
     return all;
   }
 }

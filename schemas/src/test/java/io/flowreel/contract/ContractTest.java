@@ -59,7 +59,7 @@ class ContractTest {
     assertThat(encode.name()).isEqualTo("flowreel.tasks.encode");
     assertThat(encode.deserializeValue(encode.serializeValue(task))).isEqualTo(task);
     assertThat(Topics.deadLetters(Stage.PUBLISH).name()).isEqualTo("flowreel.dlq.publish");
-    assertThat(Topics.all()).hasSize(2 * Stages.PIPELINE.size() + 4);
+    assertThat(Topics.all()).hasSize(2 * Stages.PIPELINE.size() + 5);
   }
 
   @Test

@@ -1,8 +1,8 @@
 package io.flowreel.runtime;
 
 import io.flowreel.contract.Topics;
-import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
+import io.flowreel.contract.ControlRules;
 import io.flowreel.contract.UnreadableRecords;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -68,22 +68,14 @@ public final class ControlView implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /**
-   * Whether the newest command for the job or its batch is CANCEL. Newest wins so that a job retried
-   * (RESUME) after its batch was cancelled runs, and a batch cancelled after that retry stops it.
-   */
+  /** Whether the newest command for the job or its batch is CANCEL ({@link ControlRules#cancelled}). */
   public boolean cancelled(String jobId, String batchId) {
-    ControlCommand job = jobId == null ? null : latest.get(jobId);
-    ControlCommand batch = batchId == null ? null : latest.get(batchId);
-    ControlCommand newest = job == null ? batch
-        : batch == null || job.getTimeMillis() >= batch.getTimeMillis() ? job : batch;
-    return newest != null && newest.getAction() == ControlAction.CANCEL;
+    return ControlRules.cancelled(jobId == null ? null : latest.get(jobId), batchId == null ? null : latest.get(batchId));
   }
 
   /** The newest attempt the control topic announced for the job, 1 if none. */
   public int currentAttempt(String jobId) {
-    ControlCommand command = latest.get(jobId);
-    return command == null || command.getAttempt() == null ? 1 : command.getAttempt();
+    return ControlRules.currentAttempt(latest.get(jobId));
   }
 
   /** How many jobs and batches the view holds a command for: bounded by the tombstones the storage lifecycle writes. */

@@ -78,10 +78,10 @@ public final class StageWorker implements AutoCloseable {
     this.config = config;
     this.store = store;
     this.control = control;
-    configureShareGroup(config.bootstrapServers(), groupId(stage));
+    configureShareGroup(config.bootstrapServers(), Stages.workerGroup(stage));
     Properties c = new Properties();
     c.put("bootstrap.servers", config.bootstrapServers());
-    c.put("group.id", groupId(stage));
+    c.put("group.id", Stages.workerGroup(stage));
     c.put("client.id", config.workerId());
     c.put("share.acknowledgement.mode", "explicit");
     // One task per worker: the broker acquires only what this worker will run, so nothing waits
@@ -97,10 +97,6 @@ public final class StageWorker implements AutoCloseable {
     producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     work = Executors.newSingleThreadExecutor(r -> new Thread(r, "stage-" + Stages.id(stage) + "-work"));
     poller = new Thread(this::pollLoop, "stage-" + Stages.id(stage) + "-poll");
-  }
-
-  public static String groupId(Stage stage) {
-    return "flowreel." + Stages.id(stage);
   }
 
   public StageWorker start() {

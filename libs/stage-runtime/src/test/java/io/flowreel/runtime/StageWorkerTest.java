@@ -1,5 +1,6 @@
 package io.flowreel.runtime;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
 import io.flowreel.contract.UnreadableRecords;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,7 +116,7 @@ class StageWorkerTest {
     store = new ArtifactStore(s3.endpoint(), s3.accessKey(), s3.secretKey());
     store.ensureBucket("flowreel-work");
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(Stage.DECODE)),
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, Stages.workerGroup(Stage.DECODE)),
           List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
           .all().get();
     }
@@ -238,7 +239,7 @@ class StageWorkerTest {
       }
     };
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, StageWorker.groupId(Stage.ENCODE)),
+      admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, Stages.workerGroup(Stage.ENCODE)),
           List.of(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", "2000"), AlterConfigOp.OpType.SET))))
           .all().get();
     }
@@ -380,7 +381,7 @@ class StageWorkerTest {
    * embedded 4.4.0 broker it stayed behind records already acknowledged.)
    */
   static boolean everyDecodeTaskAcknowledged() throws Exception {
-    String group = StageWorker.groupId(Stage.DECODE);
+    String group = Stages.workerGroup(Stage.DECODE);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       Collection<SharePartitionOffsetInfo> partitions = admin.listShareGroupOffsets(
               Map.of(group, new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(group)

@@ -4,6 +4,7 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
 import io.flowreel.messages.StageEvent;
 
 /**
@@ -33,5 +34,9 @@ public final class MessageSerdes {
 
   public static AvroSerde<BatchSubmission> batchSubmission() {
     return AvroSerde.of(BatchSubmission.class, SchemaCatalogue.fromClasspath());
+  }
+
+  public static AvroSerde<SchedulerInput> schedulerInput() {
+    return AvroSerde.of(SchedulerInput.class, SchemaCatalogue.fromClasspath());
   }
 }

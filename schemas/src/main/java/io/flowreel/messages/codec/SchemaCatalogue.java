@@ -4,6 +4,7 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
 import io.flowreel.messages.StageEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class SchemaCatalogue implements SchemaStore {
   /** The top-level messages; every other named type is reachable from them. */
   public static final List<Schema> MESSAGES = List.of(RenderTask.getClassSchema(),
       StageEvent.getClassSchema(), ControlCommand.getClassSchema(), DeadLetter.getClassSchema(),
-      BatchSubmission.getClassSchema());
+      BatchSubmission.getClassSchema(), SchedulerInput.getClassSchema());
 
   /** Where the build puts {@code schemas/released} inside the jar. */
   static final String RELEASED = "io/flowreel/messages/released/";

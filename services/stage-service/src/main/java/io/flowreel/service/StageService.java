@@ -107,7 +107,7 @@ public class StageService {
           .description("jobs and batches this worker holds a control command for (tombstoned once they expire)")
           .register(metrics);
 
-      startup.doing("joining share group " + StageWorker.groupId(stage));
+      startup.doing("joining share group " + Stages.workerGroup(stage));
       StageWorker started = new StageWorker(opened.handler(), workerConfig(), store, control);
       FunctionCounter.builder("flowreel.tasks.completed", started, StageWorker::completedTasks)
           .tag("stage", id).description("tasks this worker finished").register(metrics);
