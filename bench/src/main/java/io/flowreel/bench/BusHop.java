@@ -1,5 +1,6 @@
 package io.flowreel.bench;
 
+import io.flowreel.scheduler.Scheduler;
 import io.flowreel.infra.KafkaBroker;
 import io.flowreel.infra.S3Server;
 import io.flowreel.infra.TopicCatalog;
@@ -9,13 +10,11 @@ import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
-import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.contract.Stages;
 import io.flowreel.runtime.SimulatedStage;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.contract.Topics;
 import io.flowreel.runtime.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -57,7 +55,8 @@ public final class BusHop {
         workers.add(new StageWorker(new SimulatedStage(stage, Duration.ZERO, bytes),
             WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Stages.id(stage)), store, control).start());
       }
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+      try (Scheduler scheduler = BenchScheduler.start(broker.bootstrapServers(), dir.resolve("scheduler"));
+           KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
            KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-events")) {
         List<Double> hops = new ArrayList<>();
@@ -67,8 +66,8 @@ public final class BusHop {
           RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(id).setBatchId("b")
               .setTenant("bench").setPrompt("x").setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8)
               .setPack("none").build()).setAttempt(1).setRoutingSlip(Stages.PIPELINE).setCreatedAtMillis(0L).build();
-          String topic = Topics.tasks(Stage.REWRITE).name();
-          producer.send(new ProducerRecord<>(topic, id, MessageSerdes.renderTask().serialize(topic, task))).get();
+          BenchScheduler.submit(producer, task);
+          producer.flush();
           Map<Stage, Long> started = new HashMap<>();
           Map<Stage, Long> handled = new HashMap<>();
           boolean done = false;

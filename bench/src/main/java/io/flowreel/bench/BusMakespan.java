@@ -1,5 +1,6 @@
 package io.flowreel.bench;
 
+import io.flowreel.scheduler.Scheduler;
 import io.flowreel.decoder.DecodeHandler;
 import io.flowreel.denoiser.DenoiseHandler;
 import io.flowreel.encoder.EncodeHandler;
@@ -19,14 +20,12 @@ import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
-import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.render.LocalRenderer;
 import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.contract.Stages;
 import io.flowreel.runtime.StageWorker;
-import io.flowreel.contract.Topics;
 import io.flowreel.runtime.WorkerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,6 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -83,7 +81,8 @@ public final class BusMakespan {
         workers.add(new StageWorker(handler(stage, pack, engine),
             WorkerConfig.defaults(broker.bootstrapServers(), "bench-" + Stages.id(stage)), store, control).start());
       }
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+      try (Scheduler scheduler = BenchScheduler.start(broker.bootstrapServers(), dir.resolve("scheduler"));
+           KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
            KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-makespan")) {
         submitAndWait(producer, events, List.of("warmup"), width, height, frames);
@@ -106,13 +105,13 @@ public final class BusMakespan {
 
   private static void submitAndWait(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, StageEvent> events,
       List<String> ids, int width, int height, int frames) throws Exception {
-    String topic = Topics.tasks(Stage.REWRITE).name();
     for (int i = 0; i < ids.size(); i++) {
       RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(ids.get(i)).setBatchId("bench")
           .setTenant("bench").setPrompt("a red ball bouncing on a blue floor").setSeed(i).setWidth(width)
           .setHeight(height).setFrames(frames).setFps(8).setPack("tiny").build())
           .setAttempt(1).setRoutingSlip(Stages.PIPELINE).setCreatedAtMillis(System.currentTimeMillis()).build();
-      producer.send(new ProducerRecord<>(topic, ids.get(i), MessageSerdes.renderTask().serialize(topic, task))).get();
+      BenchScheduler.submit(producer, task);
+      producer.flush();
     }
     Set<String> done = new HashSet<>();
     while (!done.containsAll(ids)) {

@@ -1,7 +1,7 @@
 package io.flowreel.bench;
 
+import io.flowreel.scheduler.Scheduler;
 import io.flowreel.contract.Stages;
-import io.flowreel.contract.Topics;
 import io.flowreel.infra.KafkaBroker;
 import io.flowreel.infra.S3Server;
 import io.flowreel.infra.TopicCatalog;
@@ -31,7 +31,6 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -84,7 +83,8 @@ public final class PipelineEfficiency {
               store, control).start());
         }
       }
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+      try (Scheduler scheduler = BenchScheduler.start(broker.bootstrapServers(), dir.resolve("scheduler"));
+           KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
           broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
            KafkaConsumer<String, StageEvent> events = EventReader.open(broker.bootstrapServers(), "bench-pipeline")) {
         run(producer, events, List.of("warmup-1", "warmup-2"), new EnumMap<>(Stage.class));
@@ -128,13 +128,12 @@ public final class PipelineEfficiency {
    */
   private static Map<Stage, Long> run(KafkaProducer<String, byte[]> producer, KafkaConsumer<String, StageEvent> events,
       List<String> ids, Map<Stage, List<Long>> gaps) throws Exception {
-    String topic = Topics.tasks(Stage.REWRITE).name();
     for (int i = 0; i < ids.size(); i++) {
       RenderTask task = RenderTask.newBuilder().setSpec(JobSpec.newBuilder().setJobId(ids.get(i)).setBatchId("bench")
           .setTenant("bench").setPrompt("x").setSeed(i).setWidth(64).setHeight(64).setFrames(5).setFps(8)
           .setPack("none").build()).setAttempt(1).setRoutingSlip(Stages.PIPELINE)
           .setCreatedAtMillis(System.currentTimeMillis()).build();
-      producer.send(new ProducerRecord<>(topic, ids.get(i), Topics.tasks(Stage.REWRITE).serializeValue(task)));
+      BenchScheduler.submit(producer, task);
     }
     producer.flush();
     Set<String> done = new HashSet<>();

@@ -67,7 +67,7 @@ class GatewayCommandsTest {
     }
     up.process().destroy(); // SIGTERM, as Ctrl-C's shutdown does
     assertThat(up.process().waitFor(90, TimeUnit.SECONDS)).as("flowreel up stopped").isTrue();
-    assertThat(stack).as("the broker, the S3 server and eight services").hasSizeGreaterThanOrEqualTo(10);
+    assertThat(stack).as("the broker, the S3 server and nine services").hasSizeGreaterThanOrEqualTo(11);
     await().atMost(Duration.ofSeconds(30)).until(() -> stack.stream().noneMatch(ProcessHandle::isAlive));
     assertThat(dir.resolve("state").resolve("gateway")).doesNotExist();
     assertThat(dir.resolve("state").resolve(UpCommand.PID_FILE)).doesNotExist();

@@ -77,7 +77,7 @@ class RenderCommandTest {
     int code = run("render", "--pack", PACK, "--prompt", "a green square", "--out", out.toString(), "--width", "64",
         "--height", "64", "--frames", "5", "--steps", "3", "--seed", "4");
     assertThat(code).as(err.toString()).isZero();
-    assertThat(err.toString()).contains("starting Kafka broker, S3 server and 8 services")
+    assertThat(err.toString()).contains("starting Kafka broker, S3 server and 9 services")
         .contains("a-green-square-s4: done in");
     assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive))
         .as("no broker, S3 server or service left running").isEmpty();

@@ -75,7 +75,7 @@ class ComposeFileTest {
       assertThat(rootPom).as("services/" + name + " is a module of the build").contains("<module>services/" + name
           + "</module>");
     }
-    assertThat(composed).containsAll(List.of("gateway", "tracker", "setup", "prompt-rewriter", "text-encoder",
+    assertThat(composed).containsAll(List.of("gateway", "tracker", "scheduler", "setup", "prompt-rewriter", "text-encoder",
         "denoiser", "decoder", "upsampler", "publisher"));
   }
 

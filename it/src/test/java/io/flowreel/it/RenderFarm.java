@@ -110,6 +110,7 @@ final class RenderFarm implements AutoCloseable {
     try {
       Map<String, Integer> plan = new LinkedHashMap<>();
       instances.forEach((stage, n) -> plan.put(SERVICES.get(stage), n));
+      plan.put(LocalStack.SCHEDULER, 1); // stages send their tasks on through it
       if (withApi) {
         plan.put(LocalStack.TRACKER, 1);
         plan.put(LocalStack.GATEWAY, 1);
@@ -210,7 +211,7 @@ final class RenderFarm implements AutoCloseable {
     producer.flush();
   }
 
-  /** Puts a task on {@code stage}'s topic, as the previous stage (or the gateway) would. */
+  /** Puts a task on {@code stage}'s topic, as the scheduler would admit it (without waiting for a free worker). */
   void submit(Stage stage, RenderTask task) throws Exception {
     String topic = Topics.tasks(stage).name();
     producer.send(new ProducerRecord<>(topic, task.getSpec().getJobId(),

@@ -30,6 +30,8 @@ public final class LocalStack implements AutoCloseable {
   public static final List<String> STAGE_SERVICES =
       List.of("prompt-rewriter", "text-encoder", "denoiser", "decoder", "upsampler", "publisher");
   public static final String TRACKER = "tracker";
+  /** Admits the waiting tasks to each stage in priority and fair-share order: without it no stage gets work. */
+  public static final String SCHEDULER = "scheduler";
   private static final Duration SUPERVISE_EVERY = Duration.ofMillis(500);
   private static final Duration STABLE = Duration.ofMinutes(1);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -130,6 +132,9 @@ public final class LocalStack implements AutoCloseable {
           env.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state-" + i).toString());
           // Static membership: restarted after a crash, it need not wait out its predecessor's session.
           env.put("FLOWREEL_TRACKER_INSTANCE_ID", service + "-" + i);
+        } else if (service.equals(SCHEDULER)) {
+          env.put("FLOWREEL_SCHEDULER_STATE_DIR", dir.resolve("scheduler-state-" + i).toString());
+          env.put("FLOWREEL_SCHEDULER_INSTANCE_ID", service + "-" + i);
         } else if (service.equals(GATEWAY)) {
           if (trackerUrl == null) {
             throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
@@ -340,7 +345,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private static List<String> allServices() {
-    List<String> all = new ArrayList<>(List.of(TRACKER, GATEWAY));
+    List<String> all = new ArrayList<>(List.of(TRACKER, SCHEDULER, GATEWAY));
     all.addAll(STAGE_SERVICES);
     return List.copyOf(all);
   }

@@ -35,8 +35,7 @@ public final class ShareGroupCapacity implements StageCapacity, AutoCloseable {
   });
 
   public ShareGroupCapacity(String bootstrapServers, Duration every) {
-    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(Math.max(every.toMillis(), 1000) * 5)));
+    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     timer.scheduleWithFixedDelay(this::lookUp, 0, every.toMillis(), TimeUnit.MILLISECONDS);
   }
 

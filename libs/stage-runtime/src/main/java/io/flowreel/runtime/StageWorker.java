@@ -5,6 +5,8 @@ import io.flowreel.contract.Stages;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
+import io.flowreel.messages.SchedulerInputKind;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
@@ -43,8 +45,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Takes tasks of one stage from a Kafka share group, one at a time, and runs them through a
  * {@link StageHandler}. Any number of workers can share a stage, independent of partitions.
  *
- * <p>Order of effects: the handler stores artifacts, then the next task and the events are sent
- * and flushed, then the task is acknowledged. A crash anywhere in between repeats work (same
+ * <p>Order of effects: the handler stores artifacts, then the next task (to the scheduler, which admits
+ * it to the next stage), the events and this task's FINISHED are sent and flushed, then the task is
+ * acknowledged. A crash anywhere in between repeats work (same
  * object keys, same bytes) but never loses a job. While a task runs, the polling thread renews
  * the task's share-group lock, so a minutes-long denoise is neither redelivered nor rebalanced.
  * Which outcome a task gets (run, drop, cancel, retry, dead letter) is {@link TaskOutcomes}'s
@@ -166,7 +169,7 @@ public final class StageWorker implements AutoCloseable {
 
   /** Runs one task to an outcome, renewing its lock meanwhile, then acknowledges it. */
   private void process(ConsumerRecord<String, byte[]> record) {
-    Future<AcknowledgeType> outcome = work.submit(() -> outcome(record));
+    Future<AcknowledgeType> outcome = work.submit(() -> outcomeAndFinish(record));
     ConsumerRecord<String, byte[]> held = record;
     long renewedAt = System.currentTimeMillis();
     boolean renewing = false;
@@ -219,15 +222,36 @@ public final class StageWorker implements AutoCloseable {
     consumer.commitAsync();
   }
 
-  /** Everything but the acknowledgement; returns how to acknowledge. Runs on the work thread. */
-  private AcknowledgeType outcome(ConsumerRecord<String, byte[]> record) throws Exception {
+  /**
+   * The outcome, then, when the task is settled, FINISHED to the scheduler: this worker is free for the next
+   * task. Flushed before the acknowledgement, so a crash in between repeats the task and its FINISHED rather
+   * than leave the scheduler counting a worker busy for ever. Runs on the work thread.
+   */
+  private AcknowledgeType outcomeAndFinish(ConsumerRecord<String, byte[]> record) throws Exception {
     RenderTask task;
     try {
       task = MessageSerdes.renderTask().deserialize(record.topic(), record.value());
     } catch (RuntimeException e) {
       deadLetterRaw(record, e);
-      return AcknowledgeType.ACCEPT;
+      return AcknowledgeType.ACCEPT; // no scheduler admitted what is not a task
     }
+    AcknowledgeType ack = outcome(record, task);
+    if (ack == AcknowledgeType.ACCEPT) {
+      schedule(SchedulerInputKind.FINISHED, task);
+      producer.flush();
+    }
+    return ack;
+  }
+
+  private void schedule(SchedulerInputKind kind, RenderTask task) {
+    SchedulerInput input = SchedulerInput.newBuilder().setKind(kind).setTask(task)
+        .setTimeMillis(System.currentTimeMillis()).setWorker(config.workerId()).build();
+    producer.send(new ProducerRecord<>(Topics.SCHEDULE.name(), Stages.id(task.getRoutingSlip().get(0)),
+        Topics.SCHEDULE.serializeValue(input)));
+  }
+
+  /** Everything but the acknowledgement; returns how to acknowledge. Runs on the work thread. */
+  private AcknowledgeType outcome(ConsumerRecord<String, byte[]> record, RenderTask task) throws Exception {
     String jobId = task.getSpec().getJobId();
     TaskOutcomes.Before before = TaskOutcomes.before(task.getAttempt(), control.currentAttempt(jobId),
         control.cancelled(jobId, task.getSpec().getBatchId()), record.deliveryCount().orElse((short) 1),
@@ -356,8 +380,7 @@ public final class StageWorker implements AutoCloseable {
         .build();
     String jobId = task.getSpec().getJobId();
     if (!slip.isEmpty()) {
-      producer.send(new ProducerRecord<>(Topics.tasks(slip.get(0)).name(), jobId,
-          Topics.tasks(slip.get(0)).serializeValue(next)));
+      schedule(SchedulerInputKind.WAITING, next);
     }
     send(Topics.EVENTS.name(), jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
         .setProgress(1.0).setRewrittenPrompt(next.getRewrittenPrompt()).build());

@@ -16,6 +16,8 @@ import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
+import io.flowreel.messages.SchedulerInputKind;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
@@ -154,6 +156,9 @@ class StageWorkerTest {
     Artifact frames = ArtifactRefs.find(next, "frames");
     assertThat(new String(store.get(frames), StandardCharsets.UTF_8)).isEqualTo("frames of ok-1");
     assertThat(eventTypes("ok-1")).containsSubsequence(StageEventType.STARTED, StageEventType.SUCCEEDED);
+    // The worker is free again: the scheduler hears of it before the task is acknowledged.
+    assertThat(scheduled(SchedulerInputKind.FINISHED, Stage.DECODE, "ok-1")).singleElement()
+        .satisfies(finished -> assertThat(finished.getRoutingSlip()).first().isEqualTo(Stage.DECODE));
   }
 
   @Test
@@ -266,6 +271,11 @@ class StageWorkerTest {
     try (StageWorker simulated = new StageWorker(upsample, WorkerConfig.defaults(broker.bootstrapServers(),
         "upsample-simulated"), store, control).start()) {
       submit(task("simulated-1", 1));
+      RenderTask decoded = await().atMost(Duration.ofSeconds(60))
+          .until(() -> tasksFor(Stage.UPSAMPLE, "simulated-1"), l -> !l.isEmpty()).get(0);
+      // Admitted to the upsampler as the scheduler would (there is none here).
+      producer.send(new ProducerRecord<>(Topics.tasks(Stage.UPSAMPLE).name(), "simulated-1",
+          Topics.tasks(Stage.UPSAMPLE).serializeValue(decoded))).get();
       RenderTask next = await().atMost(Duration.ofSeconds(60))
           .until(() -> tasksFor(Stage.PUBLISH, "simulated-1"), l -> !l.isEmpty()).get(0);
       assertThat(next.getStageEngines()).containsEntry("decode", "tensorrt").containsEntry("upsample", "simulated");
@@ -290,6 +300,8 @@ class StageWorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> eventTypes("cancel-1").contains(StageEventType.CANCELLED));
     assertThat(eventTypes("cancel-1")).doesNotContain(StageEventType.SUCCEEDED);
     assertThat(tasksFor(Stage.UPSAMPLE, "cancel-1")).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> scheduled(SchedulerInputKind.FINISHED, Stage.DECODE, "cancel-1"),
+        finished -> finished.size() == 1);
   }
 
   @Test
@@ -401,9 +413,16 @@ class StageWorkerTest {
         .map(StageEvent::getType).toList();
   }
 
+  /** The tasks a worker sent on to the scheduler for {@code stage}. */
   static List<RenderTask> tasksFor(Stage stage, String job) {
-    return read(Topics.tasks(stage).name()).stream().filter(r -> job.equals(r.key()))
-        .map(r -> Topics.tasks(stage).deserializeValue(r.value())).toList();
+    return scheduled(SchedulerInputKind.WAITING, stage, job);
+  }
+
+  static List<RenderTask> scheduled(SchedulerInputKind kind, Stage stage, String job) {
+    return read(Topics.SCHEDULE.name()).stream().filter(r -> Stages.id(stage).equals(r.key()))
+        .map(r -> Topics.SCHEDULE.deserializeValue(r.value()))
+        .filter(input -> input.getKind() == kind && job.equals(input.getTask().getSpec().getJobId()))
+        .map(SchedulerInput::getTask).toList();
   }
 
   static List<DeadLetter> deadLetters(String job) {

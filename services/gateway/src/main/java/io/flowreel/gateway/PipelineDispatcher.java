@@ -6,10 +6,11 @@ import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
+import io.flowreel.messages.SchedulerInputKind;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
-import io.flowreel.messages.codec.MessageSerdes;
 import io.flowreel.contract.Topics;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
@@ -129,8 +130,8 @@ public class PipelineDispatcher {
 
   /**
    * Cancels a batch: one CANCEL command, and a CANCELLED event for each of its {@code queued} jobs. A
-   * queued job's tasks still wait in their stage's queue, where the stage drops them; only their status does not
-   * wait for that (one task at a time, tens of tasks a second).
+   * queued job's tasks still wait in the scheduler, which drops them when their turn comes; only their status does
+   * not wait for that.
    */
   public synchronized void cancelBatch(String batchId, List<JobStatus> queued, String reason) {
     inTransaction(() -> {
@@ -158,8 +159,10 @@ public class PipelineDispatcher {
 
   private void sendTask(RenderTask task) {
     String jobId = task.getSpec().getJobId();
-    String topic = Topics.tasks(task.getRoutingSlip().get(0)).name();
-    send(topic, jobId, MessageSerdes.renderTask().serialize(topic, task));
+    // To the scheduler, which admits it to its first stage in priority and fair-share order.
+    SchedulerInput waiting = SchedulerInput.newBuilder().setKind(SchedulerInputKind.WAITING).setTask(task)
+        .setTimeMillis(System.currentTimeMillis()).setWorker(Stages.GATEWAY_WORKER).build();
+    send(Topics.SCHEDULE.name(), Stages.id(task.getRoutingSlip().get(0)), Topics.SCHEDULE.serializeValue(waiting));
     StageEvent queued = event(jobId, task.getSpec().getBatchId(), task.getSpec().getTenant(),
         task.getRoutingSlip().get(0), task.getAttempt(), StageEventType.QUEUED).setSpec(task.getSpec()).build();
     send(Topics.EVENTS.name(), jobId, Topics.EVENTS.serializeValue(queued));

@@ -20,6 +20,8 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.messages.SchedulerInput;
+import io.flowreel.messages.SchedulerInputKind;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
@@ -87,7 +89,7 @@ class GatewayApiTest {
   private static final List<String> ALL_TOPICS = Stream.concat(
       Stream.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")
           .flatMap(s -> Stream.of("flowreel.tasks." + s, "flowreel.dlq." + s)),
-      Stream.of(EVENTS, BATCHES, "flowreel.control")).toList();
+      Stream.of(EVENTS, BATCHES, "flowreel.control", "flowreel.schedule")).toList();
   private static final String BATCH_ID = "b-42e43e23765a51743ff16cbb";
   private static final String JOB_ID = BATCH_ID + "-000001";
   /** The tenant of the tracker's answers below. */
@@ -150,7 +152,7 @@ class GatewayApiTest {
     assertThat(submission.getRequestSha256()).matches("[0-9a-f]{64}");
 
     // Each job's first task goes to its first stage: job 0 rewrites, job 1 asked not to.
-    RenderTask first = single(readCommitted("flowreel.tasks.rewrite", batchId), MessageSerdes.renderTask()::deserialize);
+    RenderTask first = single(waitingFor("rewrite", batchId));
     assertThat(first.getSpec().getJobId()).isEqualTo(batchId + "-000000");
     assertThat(first.getSpec().getPrompt()).isEqualTo("a red ball");
     assertThat(first.getSpec().getSeed()).isEqualTo(1);
@@ -160,7 +162,7 @@ class GatewayApiTest {
     assertThat(first.getAttempt()).isEqualTo(1);
     assertThat(first.getRoutingSlip()).containsExactly(Stage.REWRITE, Stage.ENCODE, Stage.DENOISE, Stage.DECODE,
         Stage.UPSAMPLE, Stage.PUBLISH);
-    RenderTask second = single(readCommitted("flowreel.tasks.encode", batchId), MessageSerdes.renderTask()::deserialize);
+    RenderTask second = single(waitingFor("encode", batchId));
     assertThat(second.getSpec().getJobId()).isEqualTo(batchId + "-000001");
     assertThat(second.getRoutingSlip()).first().isEqualTo(Stage.ENCODE);
 
@@ -212,7 +214,7 @@ class GatewayApiTest {
         .body("batch.id", equalTo(batch))
         .body("jobIds", contains(failed));
 
-    RenderTask retry = single(readCommitted("flowreel.tasks.rewrite", failed), MessageSerdes.renderTask()::deserialize);
+    RenderTask retry = single(waitingFor("rewrite", failed));
     assertThat(retry.getAttempt()).isEqualTo(2);
     assertThat(retry.getRoutingSlip()).first().isEqualTo(Stage.REWRITE);
     ControlCommand resume = single(readCommitted("flowreel.control", failed),
@@ -313,8 +315,7 @@ class GatewayApiTest {
         .body("jobIds[2]", endsWith("-000002"))
         .extract().path("batch.id");
 
-    List<RenderTask> tasks = readCommitted("flowreel.tasks.rewrite", batchId).stream()
-        .map(r -> MessageSerdes.renderTask().deserialize(r.topic(), r.value())).toList();
+    List<RenderTask> tasks = waitingFor("rewrite", batchId);
     assertThat(tasks).extracting(t -> t.getSpec().getWidth()).containsExactlyInAnyOrder(64, 96, 64);
     assertThat(tasks).filteredOn(t -> t.getSpec().getJobId().endsWith("-000002")).singleElement()
         .satisfies(t -> assertThat(t.getRoutingSlip()).doesNotContain(Stage.UPSAMPLE));
@@ -978,15 +979,29 @@ class GatewayApiTest {
        "applied": ["REWRITE/1/STARTED", "REWRITE/1/FAILED"]}
       """;
 
+  private static <T> T single(List<T> items) {
+    assertThat(items).hasSize(1);
+    return items.get(0);
+  }
+
   private static <T> T single(List<ConsumerRecord<String, byte[]>> records,
       BiFunction<String, byte[], T> decode) {
     assertThat(records).hasSize(1);
     return decode.apply(records.get(0).topic(), records.get(0).value());
   }
 
+  /** The committed tasks waiting for {@code stage} on the scheduler's topic whose job id starts with {@code jobIdPrefix}. */
+  private List<RenderTask> waitingFor(String stage, String jobIdPrefix) {
+    return readCommitted("flowreel.schedule", stage).stream()
+        .map(r -> MessageSerdes.schedulerInput().deserialize(r.topic(), r.value()))
+        .filter(input -> input.getKind() == SchedulerInputKind.WAITING)
+        .map(SchedulerInput::getTask)
+        .filter(task -> task.getSpec().getJobId().startsWith(jobIdPrefix)).toList();
+  }
+
   /**
    * The committed records of {@code topic} whose key starts with {@code keyPrefix} (a batch id: job
-   * ids start with it), read from the beginning up to the committed end as it is now, as the stages
+   * ids start with it; a stage id on the scheduler's topic), read from the beginning up to the committed end as it is now, as the stages
    * and the tracker read them (read_committed). Bounded: the end is fixed before reading.
    */
   private List<ConsumerRecord<String, byte[]>> readCommitted(String topic, String keyPrefix) {
