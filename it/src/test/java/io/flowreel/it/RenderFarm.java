@@ -226,6 +226,11 @@ final class RenderFarm implements AutoCloseable {
         Topics.CONTROL.serializeValue(command))).get(30, TimeUnit.SECONDS);
   }
 
+  /** Every lifecycle event so far; one job's in the order sent. */
+  List<StageEvent> allEvents() {
+    return events.all().stream().map(r -> Topics.EVENTS.deserializeValue(r.value())).toList();
+  }
+
   /** The job's lifecycle events so far, in the order the stages sent them. */
   List<StageEvent> events(String jobId) {
     return events.withKey(jobId).stream()

@@ -52,6 +52,11 @@ final class TopicLog implements AutoCloseable {
     return records.stream().filter(r -> key.equals(r.key())).toList();
   }
 
+  /** Every record read so far, in the order read (per partition, the order written). */
+  List<ConsumerRecord<String, byte[]>> all() {
+    return List.copyOf(records);
+  }
+
   @Override
   public void close() {
     consumer.wakeup();
