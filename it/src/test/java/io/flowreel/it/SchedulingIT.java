@@ -81,11 +81,14 @@ class SchedulingIT {
         .getTimeMillis();
     for (Stage stage : Stages.PIPELINE) {
       long started = time(own, stage, StageEventType.STARTED);
+      long since = waitingSince;
       // Tasks of other jobs this stage started while the urgent one waited there: at most the one admitted to
       // the stage's only worker before the urgent job arrived (lookahead 0). Without the scheduler: all 300.
       long overtaken = events.stream().filter(e -> e.getStage() == stage && e.getType() == StageEventType.STARTED)
           .filter(e -> !e.getJobId().equals(urgent))
-          .filter(e -> e.getTimeMillis() > waitingSince && e.getTimeMillis() < started).count();
+          .filter(e -> e.getTimeMillis() > since && e.getTimeMillis() < started).count();
+      System.out.printf("urgent job at %s: waited %d ms, %d other tasks started meanwhile%n", Stages.id(stage),
+          started - since, overtaken);
       assertThat(overtaken).as("tasks started at " + Stages.id(stage) + " while the urgent job waited there")
           .isLessThanOrEqualTo(1);
       waitingSince = time(own, stage, StageEventType.SUCCEEDED);
@@ -122,6 +125,8 @@ class SchedulingIT {
     List<StageEvent> window = rewrites.subList(first, last + 1);
     Map<Boolean, Long> byTenant = window.stream()
         .collect(Collectors.partitioningBy(e -> jobsOfB.contains(e.getJobId().toString()), Collectors.counting()));
+    System.out.printf("tenant B: %d of %d rewrites from its first to its last; tenant A had %d jobs done when B's "
+        + "50 were%n", byTenant.get(true), window.size(), studioA.getJson("/v1/batches/" + big).path("succeeded").asInt());
     assertThat(window.size()).as("tasks in the window").isGreaterThanOrEqualTo(95);
     assertThat((double) byTenant.get(true) / window.size()).as("B's share of " + window.size() + " rewrites")
         .isBetween(0.4, 0.6);
