@@ -88,7 +88,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         StageQueue queue = queue(Stages.fromId(entry.key.substring(0, entry.key.indexOf('/'))));
         TaskPlace place = TaskPlace.parse(entry.value);
         if (place.running()) {
-          queue.started(place.tenant());
+          queue.started();
         } else {
           queue.waiting.merge(place.tenant(), 1, Integer::sum);
         }
@@ -156,7 +156,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       return; // admitted by no scheduler (put on the stage topic directly), or its FINISHED came twice
     }
     tasks.delete(id);
-    queue(stage).finished(TaskPlace.parse(place).tenant());
+    queue(stage).finished();
   }
 
   private void admit(Stage stage, long now) {
@@ -193,7 +193,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       context.forward(new Record<>(jobId, new Outgoing(Topics.tasks(stage).name(),
           Topics.tasks(stage).serializeValue(task)), now));
       tasks.put(id, TaskPlace.running(tenant));
-      queue.started(tenant);
+      queue.started();
       serve(stage, queue, tenant, queue.served.getOrDefault(tenant, 0.0) + 1.0 / rules.weight(tenant));
     }
   }
@@ -301,19 +301,16 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   /** One stage's counts, rebuilt from the stores. */
   private static final class StageQueue {
     final Map<String, Integer> waiting = new HashMap<>();
-    final Map<String, Integer> runningByTenant = new HashMap<>();
     final Map<String, Double> served = new HashMap<>();
     int running;
     int sinceAged;
 
-    void started(String tenant) {
+    void started() {
       running++;
-      runningByTenant.merge(tenant, 1, Integer::sum);
     }
 
-    void finished(String tenant) {
+    void finished() {
       running--;
-      runningByTenant.merge(tenant, -1, Integer::sum);
     }
   }
 }
