@@ -23,25 +23,38 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scheduler on the real farm (issue 21, items 1 and 2): one simulated-compute worker per stage, jobs submitted
- * through the gateway by two tenants. What each stage started, and when, is read from the stage events.
+ * The scheduler on the real farm (issue 21, items 1 to 3): simulated-compute workers, one per stage but two for
+ * REWRITE, jobs submitted through the gateway by three tenants, the third with quotas. What each stage started, and
+ * when, is read from the stage events.
  */
 class SchedulingIT {
 
   private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 2";
 
   private static RenderFarm farm;
+  private static Map<Stage, Integer> stageWorkers;
   private static GatewayClient studioA;
   private static GatewayClient studioB;
+  private static GatewayClient studioC;
+  /** studio-c's quotas: unfinished jobs, and tasks running at once at each stage. */
+  private static final int QUEUE_QUOTA = 10;
+  private static final int RUNNING_QUOTA = 1;
   private String cleanUp;
 
   @BeforeAll
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-scheduling").toAbsolutePath();
     DataDirs.delete(dir);
-    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "50ms"));
+    Map<Stage, Integer> workers = RenderFarm.oneOfEachStage();
+    workers.put(Stage.REWRITE, 2);
+    farm = RenderFarm.start(dir, workers, true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "50ms",
+        "FLOWREEL_GATEWAY_QUEUE_QUOTA", "studio-c=" + QUEUE_QUOTA,
+        "FLOWREEL_SCHEDULER_RUNNING_QUOTA", "studio-c=" + RUNNING_QUOTA));
+    stageWorkers = workers;
     studioA = new GatewayClient(farm.gatewayUrl(), farm.credentials().localKey(), Duration.ofSeconds(60));
     studioB = new GatewayClient(farm.gatewayUrl(), farm.credentials().issue("studio-b", ApiKeys.Role.STUDIO),
+        Duration.ofSeconds(60));
+    studioC = new GatewayClient(farm.gatewayUrl(), farm.credentials().issue("studio-c", ApiKeys.Role.STUDIO),
         Duration.ofSeconds(60));
   }
 
@@ -82,15 +95,15 @@ class SchedulingIT {
     for (Stage stage : Stages.PIPELINE) {
       long started = time(own, stage, StageEventType.STARTED);
       long since = waitingSince;
-      // Tasks of other jobs this stage started while the urgent one waited there: at most the one admitted to
-      // the stage's only worker before the urgent job arrived (lookahead 0). Without the scheduler: all 300.
+      // Tasks of other jobs this stage started while the urgent one waited there: at most those admitted to the
+      // stage's workers before the urgent job arrived (lookahead 0), one per worker. Without the scheduler: all 300.
       long overtaken = events.stream().filter(e -> e.getStage() == stage && e.getType() == StageEventType.STARTED)
           .filter(e -> !e.getJobId().equals(urgent))
           .filter(e -> e.getTimeMillis() > since && e.getTimeMillis() < started).count();
       System.out.printf("urgent job at %s: waited %d ms, %d other tasks started meanwhile%n", Stages.id(stage),
           started - since, overtaken);
       assertThat(overtaken).as("tasks started at " + Stages.id(stage) + " while the urgent job waited there")
-          .isLessThanOrEqualTo(1);
+          .isLessThanOrEqualTo(stageWorkers.get(stage));
       waitingSince = time(own, stage, StageEventType.SUCCEEDED);
     }
   }
@@ -133,15 +146,75 @@ class SchedulingIT {
     assertThat(byTenant.get(false)).as("A's rewrites meanwhile").isGreaterThanOrEqualTo(40);
   }
 
+  @Test
+  void aSubmissionOverTheQueueQuotaIsRefusedWholeAndTheRunningQuotaHoldsAtEveryStage() throws Exception {
+    // studio-a's priority-9 work holds every stage, so studio-c's jobs stay queued while its quota is tried.
+    String background = submit(studioA, 200, 9, "quota-background");
+    cleanUp = background;
+    String first = submit(studioC, 8, 0, "c-first");
+    await("studio-c's 8 jobs counted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> studioC.getJson("/v1/usage").path("queued").asInt() == 8);
+    assertThat(studioC.getJson("/v1/usage").path("queueQuota").asInt()).isEqualTo(QUEUE_QUOTA);
+
+    HttpResponse<String> over = studioC.post("/v1/batches", batch(3, 0), "c-over");
+    assertThat(over.statusCode()).as(over.body()).isEqualTo(429);
+    assertThat(GatewayClient.json(over).path("reason").asText())
+        .contains("tenant studio-c has 8 unfinished jobs", "queue quota of 10", "a batch of 3 would exceed it");
+    HttpResponse<String> tooBig = studioC.post("/v1/batches", batch(QUEUE_QUOTA + 1, 0), null);
+    assertThat(tooBig.statusCode()).as(tooBig.body()).isEqualTo(429);
+    assertThat(GatewayClient.json(tooBig).path("reason").asText()).contains("larger than tenant studio-c's queue quota");
+    String second = submit(studioC, 2, 0, "c-second");
+    await("studio-c's 10 jobs counted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> studioC.getJson("/v1/usage").path("queued").asInt() == 10);
+    // Had the refused batch been submitted, its repeat would be answered 200 with the batch (Idempotent-Replayed).
+    HttpResponse<String> repeated = studioC.post("/v1/batches", batch(3, 0), "c-over");
+    assertThat(repeated.statusCode()).as(repeated.body()).isEqualTo(429);
+    assertThat(GatewayClient.json(repeated).path("reason").asText()).contains("has 10 unfinished jobs");
+
+    studioA.post("/v1/batches/" + background + "/cancel", null, null);
+    await("studio-c's jobs done").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+        .until(() -> finished(studioC.getJson("/v1/batches/" + first)) && finished(studioC.getJson("/v1/batches/" + second)));
+    assertThat(studioC.getJson("/v1/batches/" + first).path("succeeded").asInt()).isEqualTo(8);
+
+    Set<String> jobsOfC = Set.copyOf(jobs(studioC, first));
+    List<StageEvent> events = farm.allEvents().stream().filter(e -> jobsOfC.contains(e.getJobId().toString())).toList();
+    for (Stage stage : Stages.PIPELINE) {
+      int most = mostAtOnce(events.stream().filter(e -> e.getStage() == stage).toList());
+      System.out.printf("studio-c at %s: at most %d tasks at once (%d workers)%n", Stages.id(stage), most,
+          stageWorkers.get(stage));
+      assertThat(most).as("studio-c's tasks running at once at " + Stages.id(stage)).isEqualTo(RUNNING_QUOTA);
+    }
+  }
+
+  /** Most tasks running at once, each from its STARTED to its SUCCEEDED event. */
+  private static int mostAtOnce(List<StageEvent> events) {
+    List<long[]> edges = events.stream()
+        .filter(e -> e.getType() == StageEventType.STARTED || e.getType() == StageEventType.SUCCEEDED)
+        // at one millisecond, an end before a start: a task that finished frees its place first
+        .map(e -> new long[] {e.getTimeMillis(), e.getType() == StageEventType.STARTED ? 1 : -1})
+        .sorted((x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1])).toList();
+    int running = 0;
+    int most = 0;
+    for (long[] edge : edges) {
+      running += (int) edge[1];
+      most = Math.max(most, running);
+    }
+    return most;
+  }
+
   private static String submit(GatewayClient client, int jobs, int priority, String key) throws Exception {
+    HttpResponse<String> answer = client.post("/v1/batches", batch(jobs, priority), key);
+    assertThat(answer.statusCode()).as(answer.body()).isIn(201, 202);
+    return GatewayClient.json(answer).path("batch").path("id").asText();
+  }
+
+  private static String batch(int jobs, int priority) {
     StringBuilder body = new StringBuilder("{\"defaults\": {" + SMALL + ", \"priority\": " + priority + "}, \"jobs\": [");
     for (int i = 0; i < jobs; i++) {
       body.append(i == 0 ? "" : ", ").append("{\"prompt\": \"a ball ").append(i).append("\", \"seed\": ").append(i)
           .append('}');
     }
-    HttpResponse<String> answer = client.post("/v1/batches", body.append("]}").toString(), key);
-    assertThat(answer.statusCode()).as(answer.body()).isIn(201, 202);
-    return GatewayClient.json(answer).path("batch").path("id").asText();
+    return body.append("]}").toString();
   }
 
   private static boolean finished(JsonNode batch) {

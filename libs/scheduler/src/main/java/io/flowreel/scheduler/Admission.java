@@ -34,6 +34,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   <li>otherwise the highest priority waiting; among tenants with tasks of that priority, the one that has
  *       been served least for its weight; within a tenant and priority, first in first out.
  * </ol>
+ * A tenant with as many tasks running at the stage as its {@link SchedulingRules#runningQuota} gets none until one
+ * finishes, whatever its priority or age.
  * A task whose job or batch is cancelled is dropped when its turn comes, with the CANCELLED event a stage would
  * have sent; one of a superseded attempt is dropped silently, as a stage drops it. Both free no slot.
  *
@@ -88,7 +90,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         StageQueue queue = queue(Stages.fromId(entry.key.substring(0, entry.key.indexOf('/'))));
         TaskPlace place = TaskPlace.parse(entry.value);
         if (place.running()) {
-          queue.started();
+          queue.started(place.tenant());
         } else {
           queue.waiting.merge(place.tenant(), 1, Integer::sum);
         }
@@ -156,7 +158,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       return; // admitted by no scheduler (put on the stage topic directly), or its FINISHED came twice
     }
     tasks.delete(id);
-    queue(stage).finished();
+    queue(stage).finished(TaskPlace.parse(place).tenant());
   }
 
   private void admit(Stage stage, long now) {
@@ -193,7 +195,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       context.forward(new Record<>(jobId, new Outgoing(Topics.tasks(stage).name(),
           Topics.tasks(stage).serializeValue(task)), now));
       tasks.put(id, TaskPlace.running(tenant));
-      queue.started();
+      queue.started(tenant);
       serve(stage, queue, tenant, queue.served.getOrDefault(tenant, 0.0) + 1.0 / rules.weight(tenant));
     }
   }
@@ -205,7 +207,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         if (oldest.hasNext()) {
           KeyValue<String, String> entry = oldest.next();
           long since = Long.parseLong(entry.key.split("/")[1]);
-          if (now - since >= rules.agedAfter().toMillis()) {
+          if (now - since >= rules.agedAfter().toMillis() && queue.mayStart(TaskPlace.tenantOf(entry.value), rules)) {
             queue.sinceAged = 0;
             return entry.value;
           }
@@ -216,7 +218,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     int bestPriority = -1;
     double bestServed = 0;
     for (Map.Entry<String, Integer> tenant : queue.waiting.entrySet()) {
-      if (tenant.getValue() <= 0) {
+      if (tenant.getValue() <= 0 || !queue.mayStart(tenant.getKey(), rules)) {
         continue;
       }
       String head;
@@ -294,7 +296,11 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       if (parts[0].equals("R")) {
         return new TaskPlace(true, 0, null, parts[1]);
       }
-      return new TaskPlace(false, Long.parseLong(parts[1]), parts[2], parts[2].split("/")[1]);
+      return new TaskPlace(false, Long.parseLong(parts[1]), parts[2], tenantOf(parts[2]));
+    }
+
+    static String tenantOf(String orderKey) {
+      return orderKey.split("/")[1];
     }
   }
 
@@ -302,15 +308,22 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   private static final class StageQueue {
     final Map<String, Integer> waiting = new HashMap<>();
     final Map<String, Double> served = new HashMap<>();
+    final Map<String, Integer> runningOf = new HashMap<>();
     int running;
     int sinceAged;
 
-    void started() {
+    void started(String tenant) {
       running++;
+      runningOf.merge(tenant, 1, Integer::sum);
     }
 
-    void finished() {
+    void finished(String tenant) {
       running--;
+      runningOf.merge(tenant, -1, Integer::sum);
+    }
+
+    boolean mayStart(String tenant, SchedulingRules rules) {
+      return runningOf.getOrDefault(tenant, 0) < rules.runningQuota(tenant);
     }
   }
 }

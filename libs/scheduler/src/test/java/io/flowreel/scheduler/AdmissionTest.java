@@ -3,6 +3,7 @@ package io.flowreel.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowreel.contract.Stages;
+import io.flowreel.contract.TenantSettings;
 import io.flowreel.contract.Topics;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
@@ -94,7 +95,7 @@ class AdmissionTest {
   @Test
   void tenantsWithWorkWaitingShareAStageByTheirWeights() {
     workers.put(Stage.ENCODE, 1);
-    start(new SchedulingRules(Map.of("big", 2.0), 0, Duration.ofHours(1), 10));
+    start(rules("big=2", "", 0, Duration.ofHours(1), 10));
     List<RenderTask> tasks = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       tasks.add(task("big-" + i, "big", 0));
@@ -174,7 +175,7 @@ class AdmissionTest {
   @Test
   void lookaheadAdmitsThatManyTasksBeyondTheWorkers() {
     workers.put(Stage.ENCODE, 2);
-    start(new SchedulingRules(Map.of(), 1, Duration.ofMinutes(10), 10));
+    start(rules("", "", 1, Duration.ofMinutes(10), 10));
     waiting(task("a", "s", 0), task("b", "s", 0), task("c", "s", 0), task("d", "s", 0));
     assertThat(admitted()).containsExactly("a", "b", "c");
   }
@@ -182,7 +183,7 @@ class AdmissionTest {
   @Test
   void anAgedTaskGetsEveryNthAdmissionWhateverItsPriority() {
     workers.put(Stage.ENCODE, 1);
-    start(new SchedulingRules(Map.of(), 0, Duration.ofMinutes(10), 3));
+    start(rules("", "", 0, Duration.ofMinutes(10), 3));
     waiting(task("busy", "s", 0), task("low", "s", 0));
     driver.advanceWallClockTime(Duration.ofMinutes(11));
     List<RenderTask> high = new ArrayList<>();
@@ -197,6 +198,29 @@ class AdmissionTest {
     }
     // Every third admission may go to an aged task: "busy" and "high-0" went first, then "low".
     assertThat(order).containsExactly("busy", "high-0", "low", "high-1", "high-2", "high-3");
+  }
+
+  @Test
+  void aTenantAtItsRunningQuotaGetsNoMoreWhateverItsPriorityOrAge() {
+    workers.put(Stage.ENCODE, 3);
+    start(rules("", "capped=1", 0, Duration.ofMinutes(10), 2));
+    waiting(task("capped-0", "capped", 9), task("capped-1", "capped", 9), task("capped-2", "capped", 9));
+    driver.advanceWallClockTime(Duration.ofMinutes(11)); // every other admission may go to an aged task
+    waiting(task("other-0", "other", 0), task("other-1", "other", 0), task("other-2", "other", 0));
+    assertThat(admitted()).containsExactly("capped-0", "other-0", "other-1");
+    finished("other-0");
+    assertThat(admitted()).as("the aged capped-1 may not start while capped-0 runs").containsExactly("other-2");
+    finished("capped-0");
+    assertThat(admitted()).containsExactly("capped-1");
+    finished("other-1");
+    tick();
+    assertThat(admitted()).isEmpty();
+  }
+
+  private static SchedulingRules rules(String weights, String runningQuotas, int lookahead, Duration agedAfter,
+      int agedEvery) {
+    return new SchedulingRules(TenantSettings.parse(weights, "weight"), TenantSettings.parse(runningQuotas, "quota"),
+        lookahead, agedAfter, agedEvery);
   }
 
   private void waiting(RenderTask... tasks) {

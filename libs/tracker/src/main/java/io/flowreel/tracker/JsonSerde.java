@@ -34,6 +34,10 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
     return new JsonSerde<>(BatchStatus.class);
   }
 
+  public static JsonSerde<TenantStatus> tenantStatus() {
+    return new JsonSerde<>(TenantStatus.class);
+  }
+
   public static JsonSerde<Submission> submission() {
     return new JsonSerde<>(Submission.class);
   }

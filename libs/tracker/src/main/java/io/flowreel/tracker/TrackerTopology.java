@@ -11,6 +11,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -26,6 +27,8 @@ import org.apache.kafka.streams.state.Stores;
  *   -> JobFold: JobStateMachine.apply            -> store "jobs"    (JobStatus by job id)
  *      and, when the job's state changed, a JobChange by batch id -> repartition "job-changes"
  *   -> aggregate: move the job between counts    -> store "batches" (BatchStatus by batch id)
+ *   and the same JobChange by tenant             -> repartition "tenant-changes"
+ *   -> aggregate: move the job between counts    -> store "tenants" (TenantStatus by tenant: the queue quota's)
  * flowreel.batches (BatchSubmission by batch id)   -> store "submissions" (Submission by batch id)
  * </pre>
  *
@@ -45,6 +48,10 @@ public final class TrackerTopology {
   public static final String SUBMISSIONS_STORE = "submissions";
   /** Name of the repartition step that carries each job's state changes by batch id. */
   public static final String JOB_CHANGES = "job-changes";
+  /** TenantStatus by tenant: each tenant's unfinished jobs. */
+  public static final String TENANTS_STORE = "tenants";
+  /** Name of the repartition step that carries each job's state changes by tenant. */
+  public static final String TENANT_CHANGES = "tenant-changes";
 
   private TrackerTopology() {
   }
@@ -70,9 +77,10 @@ public final class TrackerTopology {
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOBS_STORE), Serdes.String(),
         JsonSerde.jobStatus()));
-    builder
+    KStream<String, JobChange> changes = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Topics.EVENTS.keySerde(), Topics.EVENTS.valueSerde()))
-        .process(JobFold::new, Named.as("job-fold"), JOBS_STORE)
+        .process(JobFold::new, Named.as("job-fold"), JOBS_STORE);
+    changes
         .repartition(Repartitioned.<String, JobChange>as(JOB_CHANGES)
             .withKeySerde(Serdes.String())
             .withValueSerde(JobChange.serde()))
@@ -83,6 +91,18 @@ public final class TrackerTopology {
             Materialized.<String, BatchStatus, KeyValueStore<Bytes, byte[]>>as(BATCHES_STORE)
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.batchStatus()));
+    changes
+        .selectKey((batchId, change) -> change.tenant())
+        .repartition(Repartitioned.<String, JobChange>as(TENANT_CHANGES)
+            .withKeySerde(Serdes.String())
+            .withValueSerde(JobChange.serde()))
+        .groupByKey(Grouped.with(Serdes.String(), JobChange.serde()))
+        .aggregate(
+            () -> new TenantStatus(null, 0, 0),
+            (tenant, change, status) -> status.apply(tenant, change),
+            Materialized.<String, TenantStatus, KeyValueStore<Bytes, byte[]>>as(TENANTS_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(JsonSerde.tenantStatus()));
 
     builder.table(Topics.BATCHES.name(), Consumed.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde()))
         .mapValues(Submission::of,

@@ -200,5 +200,11 @@ class TrackerTopologyTest {
     assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 3, 0, 1, 1, 1, 0));
     assertThat(batches.get("batch-1").done()).isEqualTo(2);
     assertThat(batches.get("batch-2")).isEqualTo(new BatchStatus("batch-2", "studio-a", 1, 0, 1, 0, 0, 0));
+    KeyValueStore<String, TenantStatus> tenants = driver.getKeyValueStore(TrackerTopology.TENANTS_STORE);
+    assertThat(tenants.get("studio-a")).as("both batches' unfinished jobs")
+        .isEqualTo(new TenantStatus("studio-a", 0, 2));
+
+    send(elsewhere.queued(ENCODE, 2)); // retried, waiting again
+    assertThat(tenants.get("studio-a")).isEqualTo(new TenantStatus("studio-a", 1, 1));
   }
 }

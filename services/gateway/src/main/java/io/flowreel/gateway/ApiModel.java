@@ -49,6 +49,10 @@ public final class ApiModel {
     }
   }
 
+  /** A tenant's unfinished jobs and its queue quota (none: absent). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Usage(String tenant, long queued, long running, Long queueQuota) {}
+
   /** One stage of a job, for the attempt that last ran it: earlier attempts' stages are reused by a retry. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Stage(

@@ -62,14 +62,16 @@ public class BatchesResource {
   private final Views views;
   private final EventStreams streams;
   private final GatewayConfig config;
+  private final QueueQuota quota;
   private final BatchResolver resolver;
   private final byte[] idSecret;
   /** Idempotency keys of submissions in progress in this gateway: a concurrent repeat waits its turn. */
   private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
 
   BatchesResource(PipelineDispatcher dispatcher, TrackerClient tracker, Views views, EventStreams streams,
-      GatewayConfig config) {
+      GatewayConfig config, QueueQuota quota) {
     this.dispatcher = dispatcher;
+    this.quota = quota;
     this.tracker = tracker;
     this.views = views;
     this.streams = streams;
@@ -91,7 +93,8 @@ public class BatchesResource {
       description = "JSON {\"defaults\": {...}, \"jobs\": [{...}]}, a JSON array of jobs, or JSONL (one job per line). "
           + "Every job is checked first: one invalid job rejects the whole batch, naming its index. With an "
           + "Idempotency-Key, the same key and request return the same batch (200) instead of a new one (201). "
-          + "202: the batch is submitted but the tracker does not show it yet (its status follows shortly).")
+          + "202: the batch is submitted but the tracker does not show it yet (its status follows shortly). 429: the "
+          + "batch would take the tenant over its queue quota of unfinished jobs (nothing of it is submitted).")
   public Response submit(byte[] body, @HeaderParam("Content-Type") String contentType,
       @Parameter(description = "Client key: repeats of the request with this key return the same batch")
       @HeaderParam("Idempotency-Key") String idempotencyKey,
@@ -123,6 +126,7 @@ public class BatchesResource {
         }
         return Response.ok(submitted(views.batch(batchId, caller), accepted)).header("Idempotent-Replayed", "true").build();
       }
+      quota.admit(tenant, accepted.jobs().size());
       dispatcher.submit(accepted.submission(), accepted.jobs().stream().map(BatchesResource::firstTask).toList());
       // Committed: from here on the answer is a success whatever the tracker says. Wait (bounded) for
       // the tracker to show the batch, so that the client's next request finds it: 201. A tracker

@@ -97,6 +97,12 @@ public interface GatewayConfig {
      */
     String idSecret();
 
+    /**
+     * Most unfinished (queued or running) jobs a tenant may have, {@code TENANT=N,...,*=N}: a submission that
+     * would take the tenant over it is refused whole (429). A tenant not named has the quota of {@code *}, or none.
+     */
+    Optional<String> queueQuota();
+
     /** Most jobs in one batch. */
     @WithDefault("10000")
     int maxJobsPerBatch();

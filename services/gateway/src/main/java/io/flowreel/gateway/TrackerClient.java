@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.TenantStatus;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -45,6 +48,12 @@ public class TrackerClient {
 
   public Optional<TrackedBatch> batch(String batchId) {
     return get("/tracker/batches/" + batchId, JSON.constructType(TrackedBatch.class));
+  }
+
+  /** The tenant's unfinished jobs, all batches together. */
+  public TenantStatus tenant(String tenant) {
+    return this.<TenantStatus>get("/tracker/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8),
+        JSON.constructType(TenantStatus.class)).orElseGet(() -> new TenantStatus(tenant, 0, 0));
   }
 
   public List<JobStatus> batchJobs(String batchId, int from, int limit) {
@@ -106,7 +115,7 @@ public class TrackerClient {
     }
     if (response.statusCode() != 200) {
       throw new TrackerUnavailableException("the tracker answered " + response.statusCode() + ": "
-          + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), null);
+          + new String(response.body(), StandardCharsets.UTF_8), null);
     }
     try {
       return Optional.of(JSON.readValue(response.body(), type));

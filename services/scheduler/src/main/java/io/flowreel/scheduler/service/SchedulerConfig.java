@@ -40,8 +40,14 @@ public interface SchedulerConfig {
     @WithDefault("10ms")
     Duration commitInterval();
 
-    /** Fair-share weights, {@code TENANT=WEIGHT,...}; a tenant not named has weight 1. */
+    /** Fair-share weights, {@code TENANT=WEIGHT,...,*=WEIGHT}; a tenant not named has the weight of {@code *}, or 1. */
     Optional<String> weights();
+
+    /**
+     * Most tasks of a tenant running at once at each stage, {@code TENANT=N,...,*=N}; a tenant not named has the
+     * quota of {@code *}, or none.
+     */
+    Optional<String> runningQuota();
 
     /** Tasks admitted to a stage beyond its number of workers (0: priorities exact). */
     @WithDefault("0")

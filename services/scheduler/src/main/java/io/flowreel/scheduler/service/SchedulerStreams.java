@@ -1,5 +1,6 @@
 package io.flowreel.scheduler.service;
 
+import io.flowreel.contract.TenantSettings;
 import io.flowreel.contract.Topics;
 import io.flowreel.scheduler.Scheduler;
 import io.flowreel.scheduler.SchedulingRules;
@@ -26,8 +27,8 @@ public class SchedulerStreams {
 
   void onStart(@Observes StartupEvent event) {
     SchedulerConfig.Scheduler settings = config.scheduler();
-    SchedulingRules rules = new SchedulingRules(SchedulingRules.parseWeights(settings.weights().orElse("")),
-        settings.lookahead(), settings.agedAfter(), settings.agedEvery());
+    SchedulingRules rules = new SchedulingRules(TenantSettings.parse(settings.weights().orElse(""), "weight"),
+        TenantSettings.parse(settings.runningQuota().orElse(""), "running quota"), settings.lookahead(), settings.agedAfter(), settings.agedEvery());
     scheduler = Scheduler.start(new Scheduler.Settings(config.kafka().bootstrapServers(), settings.applicationId(),
         settings.stateDir(), settings.commitInterval(), settings.workersEvery(), settings.instanceId(), rules));
     LOG.infof("scheduler %s admits from %s to the stages' task topics: %s", settings.applicationId(),

@@ -4,6 +4,7 @@ import io.flowreel.contract.Ids;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.TenantStatus;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -60,6 +61,14 @@ public class TrackerResource {
       throw new NotFoundException("no batch " + id);
     }
     return new BatchView(submission, status);
+  }
+
+  /** A tenant's unfinished jobs; a tenant the tracker has seen no job of has none. */
+  @GET
+  @Path("/tenants/{tenant}")
+  public TenantStatus tenant(@PathParam("tenant") String tenant) {
+    TenantStatus status = streams.tenants().get(tenant);
+    return status == null ? new TenantStatus(tenant, 0, 0) : status;
   }
 
   /** Jobs {@code from} .. {@code from + limit - 1} of a batch, by their index in the submission. */

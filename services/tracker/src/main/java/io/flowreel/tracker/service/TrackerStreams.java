@@ -4,6 +4,7 @@ import io.flowreel.contract.Topics;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.TenantStatus;
 import io.flowreel.tracker.TrackerTopology;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -76,6 +77,10 @@ public class TrackerStreams {
 
   public ReadOnlyKeyValueStore<String, BatchStatus> batches() {
     return store(TrackerTopology.BATCHES_STORE);
+  }
+
+  public ReadOnlyKeyValueStore<String, TenantStatus> tenants() {
+    return store(TrackerTopology.TENANTS_STORE);
   }
 
   public ReadOnlyKeyValueStore<String, Submission> submissions() {
