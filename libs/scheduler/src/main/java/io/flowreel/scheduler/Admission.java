@@ -5,12 +5,16 @@ import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.ControlTargetKind;
+import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.SchedulerInput;
+import io.flowreel.messages.SchedulerInputKind;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +43,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A task whose job or batch is cancelled is dropped when its turn comes, with the CANCELLED event a stage would
  * have sent; one of a superseded attempt is dropped silently, as a stage drops it. Both free no slot.
  *
+ * <p>CONTROL inputs act on what waits at the stage they are keyed by: PAUSE holds the target's waiting tasks (out
+ * of the order, not ageing) and every task of it that arrives later; RESUME puts them back where they were unless
+ * the job's batch (or the batch's job) is still paused; PRIORITY re-orders them, keeping their arrival order, and
+ * applies to every task of the target that arrives later; CANCEL drops the held ones (the others are dropped when
+ * their turn comes). Each held, resumed or re-ordered task is told to the tracker as a PAUSED, RESUMED or
+ * REPRIORITISED event. Running tasks are left alone: they finish their stage.
+ *
  * <p>Everything lives in the stores (exactly once: a store change, what is sent and the input offset commit
  * together); the counts in memory are rebuilt from them whenever the processor starts.
  */
@@ -53,6 +64,10 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   static final int MAX_DROPS = 1_000;
   private static final String SEQUENCE = "sequence";
   private static final String CLOCK = "clock/";
+  /** Prefix of held tasks' keys in the waiting store, outside every stage's key range. */
+  private static final String HELD = "held/";
+  private static final String PAUSE = "pause/";
+  private static final String PRIORITY = "priority/";
 
   private final StageCapacity capacity;
   private final SchedulingRules rules;
@@ -63,6 +78,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   private KeyValueStore<String, String> tasks;
   private KeyValueStore<String, String> clocks;
   private KeyValueStore<String, ControlCommand> control;
+  private KeyValueStore<String, String> holds;
   private long sequence;
 
   Admission(StageCapacity capacity, SchedulingRules rules) {
@@ -78,6 +94,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     tasks = context.getStateStore(SchedulerTopology.TASKS_STORE);
     clocks = context.getStateStore(SchedulerTopology.CLOCKS_STORE);
     control = context.getStateStore(SchedulerTopology.CONTROL_STORE);
+    holds = context.getStateStore(SchedulerTopology.HOLDS_STORE);
     rebuild();
     context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, now -> List.copyOf(stages.keySet())
         .forEach(stage -> admit(stage, now)));
@@ -91,7 +108,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         TaskPlace place = TaskPlace.parse(entry.value);
         if (place.running()) {
           queue.started(place.tenant());
-        } else {
+        } else if (!place.held()) {
           queue.waiting.merge(place.tenant(), 1, Integer::sum);
         }
       });
@@ -109,7 +126,19 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   @Override
   public void process(Record<String, SchedulerInput> record) {
     SchedulerInput input = record.value();
-    if (input == null || input.getTask().getRoutingSlip().isEmpty()) {
+    if (input != null && input.getKind() == SchedulerInputKind.CONTROL) {
+      Stage stage = record.key() == null ? Stage.UNKNOWN : Stages.fromId(record.key());
+      if (stage == Stage.UNKNOWN || input.getCommand() == null) {
+        LOG.log(System.Logger.Level.WARNING, "skipping a CONTROL record without a command or a stage: key "
+            + record.key());
+        return;
+      }
+      long now = context.currentSystemTimeMs();
+      control(stage, input.getCommand(), now);
+      admit(stage, now);
+      return;
+    }
+    if (input == null || input.getTask() == null || input.getTask().getRoutingSlip().isEmpty()) {
       LOG.log(System.Logger.Level.WARNING, "skipping a " + (input == null ? "null" : input.getKind() + " task with an"
           + " empty routing slip") + " record of key " + record.key());
       return;
@@ -133,12 +162,26 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     }
     sequence++;
     clocks.put(SEQUENCE, Long.toString(sequence));
-    String tenant = task.getSpec().getTenant();
-    int priority = Math.max(0, Math.min(9, task.getSpec().getPriority()));
-    String key = Stages.id(stage) + "/" + tenant + "/" + (9 - priority) + "/" + String.format("%019d", sequence);
+    Integer changed = priorityOf(task.getSpec());
+    if (changed != null && changed != task.getSpec().getPriority()) {
+      task = withPriority(task, changed); // it was running when its priority changed
+      note(stage, task, StageEventType.REPRIORITISED, now);
+    }
+    String key = orderKey(stage, task, sequence);
+    if (paused(task.getSpec())) {
+      waiting.put(HELD + key, task);
+      tasks.put(id, TaskPlace.held(now, key));
+      note(stage, task, StageEventType.PAUSED, now);
+      return;
+    }
     waiting.put(key, task);
     byAge.put(ageKey(stage, now, sequence), key);
     tasks.put(id, TaskPlace.waiting(now, key));
+    arrived(stage, task.getSpec().getTenant());
+  }
+
+  /** Counts one more task of the tenant waiting at the stage. */
+  private void arrived(Stage stage, String tenant) {
     StageQueue queue = queue(stage);
     if (queue.waiting.getOrDefault(tenant, 0) == 0) {
       // A tenant that comes back from idle starts level with the others, not with a credit it saved up.
@@ -149,6 +192,138 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       }
     }
     queue.waiting.merge(tenant, 1, Integer::sum);
+  }
+
+  private void control(Stage stage, ControlCommand command, long now) {
+    String target = command.getTargetId();
+    switch (command.getAction()) {
+      case PAUSE -> holds.put(PAUSE + target, Long.toString(command.getTimeMillis()));
+      case RESUME -> holds.delete(PAUSE + target);
+      case PRIORITY -> {
+        if (command.getPriority() == null) {
+          LOG.log(System.Logger.Level.WARNING, "skipping a PRIORITY command without a priority for " + target);
+          return;
+        }
+        holds.put(PRIORITY + target, clamp(command.getPriority()) + " " + command.getTimeMillis());
+      }
+      case CANCEL -> holds.delete(PAUSE + target);
+      default -> {
+        LOG.log(System.Logger.Level.WARNING, "skipping a " + command.getAction() + " command for " + target);
+        return;
+      }
+    }
+    // A job's tasks are one key range of the tasks store: the job's id, or its batch's id and a dash (Ids.jobId).
+    String prefix = Stages.id(stage) + "/" + target + (command.getTargetKind() == ControlTargetKind.BATCH ? "-" : "/");
+    List<KeyValue<String, String>> targeted = new ArrayList<>();
+    try (KeyValueIterator<String, String> all = tasks.prefixScan(prefix, new StringSerializer())) {
+      all.forEachRemaining(targeted::add);
+    }
+    for (KeyValue<String, String> entry : targeted) {
+      TaskPlace place = TaskPlace.parse(entry.value);
+      if (place.running()) {
+        continue; // it finishes its stage
+      }
+      String storedAt = place.held() ? HELD + place.orderKey() : place.orderKey();
+      RenderTask task = waiting.get(storedAt);
+      if (command.getTargetKind() == ControlTargetKind.BATCH && !target.equals(task.getSpec().getBatchId())) {
+        continue; // another batch whose id this one's is the start of
+      }
+      switch (command.getAction()) {
+        case PAUSE -> {
+          if (!place.held()) {
+            hold(stage, entry.key, place, task, now);
+          }
+        }
+        case RESUME -> {
+          if (place.held() && !paused(task.getSpec())) {
+            release(stage, entry.key, place, task, now);
+          }
+        }
+        case PRIORITY -> reorder(stage, entry.key, place, task, now);
+        default -> { // CANCEL
+          if (place.held()) {
+            waiting.delete(storedAt);
+            tasks.delete(entry.key);
+            cancelled(stage, task, now);
+          }
+        }
+      }
+    }
+  }
+
+  private void hold(Stage stage, String id, TaskPlace place, RenderTask task, long now) {
+    waiting.delete(place.orderKey());
+    waiting.put(HELD + place.orderKey(), task);
+    byAge.delete(ageKey(stage, place.since(), sequenceOf(place.orderKey())));
+    tasks.put(id, TaskPlace.held(place.since(), place.orderKey()));
+    queue(stage).waiting.merge(place.tenant(), -1, Integer::sum);
+    note(stage, task, StageEventType.PAUSED, now);
+  }
+
+  /** Back in the order where it was, and ageing from when it first arrived. */
+  private void release(Stage stage, String id, TaskPlace place, RenderTask task, long now) {
+    waiting.delete(HELD + place.orderKey());
+    waiting.put(place.orderKey(), task);
+    byAge.put(ageKey(stage, place.since(), sequenceOf(place.orderKey())), place.orderKey());
+    tasks.put(id, TaskPlace.waiting(place.since(), place.orderKey()));
+    arrived(stage, place.tenant());
+    note(stage, task, StageEventType.RESUMED, now);
+  }
+
+  /** Under its job's or batch's new priority, keeping its arrival sequence. */
+  private void reorder(Stage stage, String id, TaskPlace place, RenderTask task, long now) {
+    int priority = priorityOf(task.getSpec());
+    if (priority == task.getSpec().getPriority()) {
+      return;
+    }
+    RenderTask changed = withPriority(task, priority);
+    long seq = sequenceOf(place.orderKey());
+    String key = orderKey(stage, changed, seq);
+    if (place.held()) {
+      waiting.delete(HELD + place.orderKey());
+      waiting.put(HELD + key, changed);
+      tasks.put(id, TaskPlace.held(place.since(), key));
+    } else {
+      waiting.delete(place.orderKey());
+      waiting.put(key, changed);
+      byAge.put(ageKey(stage, place.since(), seq), key);
+      tasks.put(id, TaskPlace.waiting(place.since(), key));
+    }
+    note(stage, changed, StageEventType.REPRIORITISED, now);
+  }
+
+  private boolean paused(JobSpec spec) {
+    return holds.get(PAUSE + spec.getJobId()) != null || holds.get(PAUSE + spec.getBatchId()) != null;
+  }
+
+  /** The priority the job's work has now: the latest change to the job or its batch, or null if none. */
+  private Integer priorityOf(JobSpec spec) {
+    String job = holds.get(PRIORITY + spec.getJobId());
+    String batch = holds.get(PRIORITY + spec.getBatchId());
+    if (job == null && batch == null) {
+      return null;
+    }
+    String latest = job == null ? batch : batch == null ? job
+        : Long.parseLong(job.split(" ")[1]) >= Long.parseLong(batch.split(" ")[1]) ? job : batch;
+    return Integer.parseInt(latest.split(" ")[0]);
+  }
+
+  private void note(Stage stage, RenderTask task, StageEventType type, long now) {
+    StageEvent.Builder event = event(stage, task, type, now);
+    if (type == StageEventType.REPRIORITISED) {
+      event.setSpec(task.getSpec());
+    }
+    send(task, event.build(), now);
+  }
+
+  private void cancelled(Stage stage, RenderTask task, long now) {
+    send(task, event(stage, task, StageEventType.CANCELLED, now).setError("cancelled before " + Stages.id(stage))
+        .build(), now);
+  }
+
+  private void send(RenderTask task, StageEvent event, long now) {
+    context.forward(new Record<>(task.getSpec().getJobId(), new Outgoing(Topics.EVENTS.name(),
+        Topics.EVENTS.serializeValue(event)), now));
   }
 
   private void finished(Stage stage, RenderTask task) {
@@ -188,8 +363,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
       }
       if (ControlRules.cancelled(job, control.get(task.getSpec().getBatchId()))) {
         drops++;
-        context.forward(new Record<>(jobId, new Outgoing(Topics.EVENTS.name(),
-            Topics.EVENTS.serializeValue(cancelled(stage, task, now))), now));
+        cancelled(stage, task, now);
         continue;
       }
       context.forward(new Record<>(jobId, new Outgoing(Topics.tasks(stage).name(),
@@ -252,7 +426,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     return stages.computeIfAbsent(stage, s -> new StageQueue());
   }
 
-  private static StageEvent cancelled(Stage stage, RenderTask task, long now) {
+  private static StageEvent.Builder event(Stage stage, RenderTask task, StageEventType type, long now) {
     return StageEvent.newBuilder()
         .setEventId(UUID.randomUUID().toString())
         .setJobId(task.getSpec().getJobId())
@@ -260,11 +434,23 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         .setTenant(task.getSpec().getTenant())
         .setStage(stage)
         .setAttempt(task.getAttempt())
-        .setType(StageEventType.CANCELLED)
+        .setType(type)
         .setTimeMillis(now)
         .setWorker(WORKER)
-        .setError("cancelled before " + Stages.id(stage))
-        .setArtifacts(List.<ArtifactRef>of())
+        .setArtifacts(List.<ArtifactRef>of());
+  }
+
+  private static int clamp(int priority) {
+    return Math.max(0, Math.min(9, priority));
+  }
+
+  private static String orderKey(Stage stage, RenderTask task, long sequence) {
+    return Stages.id(stage) + "/" + task.getSpec().getTenant() + "/" + (9 - clamp(task.getSpec().getPriority())) + "/"
+        + String.format("%019d", sequence);
+  }
+
+  private static RenderTask withPriority(RenderTask task, int priority) {
+    return RenderTask.newBuilder(task).setSpec(JobSpec.newBuilder(task.getSpec()).setPriority(priority).build())
         .build();
   }
 
@@ -280,11 +466,18 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     return Long.parseLong(orderKey.substring(orderKey.lastIndexOf('/') + 1));
   }
 
-  /** A task the scheduler knows: waiting since a time under an order key, or running for a tenant. */
-  private record TaskPlace(boolean running, long since, String orderKey, String tenant) {
+  /**
+   * A task the scheduler knows: waiting since a time under an order key, held (paused) there, or running for a
+   * tenant.
+   */
+  private record TaskPlace(boolean running, boolean held, long since, String orderKey, String tenant) {
 
     static String waiting(long since, String orderKey) {
       return "W " + since + " " + orderKey;
+    }
+
+    static String held(long since, String orderKey) {
+      return "H " + since + " " + orderKey;
     }
 
     static String running(String tenant) {
@@ -294,9 +487,9 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     static TaskPlace parse(String text) {
       String[] parts = text.split(" ");
       if (parts[0].equals("R")) {
-        return new TaskPlace(true, 0, null, parts[1]);
+        return new TaskPlace(true, false, 0, null, parts[1]);
       }
-      return new TaskPlace(false, Long.parseLong(parts[1]), parts[2], tenantOf(parts[2]));
+      return new TaskPlace(false, parts[0].equals("H"), Long.parseLong(parts[1]), parts[2], tenantOf(parts[2]));
     }
 
     static String tenantOf(String orderKey) {

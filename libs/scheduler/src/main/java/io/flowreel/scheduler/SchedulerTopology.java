@@ -24,8 +24,10 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * flowreel.schedule (SchedulerInput by stage id)
- *   -> Admission: WAITING into the stores, FINISHED frees a running slot; admits while the stage has a free worker
- *      -> flowreel.tasks.STAGE (the admitted task)   and   flowreel.events (CANCELLED of a task dropped here)
+ *   -> Admission: WAITING into the stores, FINISHED frees a running slot, CONTROL pauses, resumes, reprioritises or
+ *      cancels what waits; admits while the stage has a free worker
+ *      -> flowreel.tasks.STAGE (the admitted task)   and   flowreel.events (CANCELLED of a task dropped here, and
+ *         PAUSED, RESUMED, REPRIORITISED of a task held, handed out again or re-ordered)
  * flowreel.control (ControlCommand by job or batch id) -> global store "control"
  * </pre>
  */
@@ -39,6 +41,8 @@ public final class SchedulerTopology {
   public static final String TASKS_STORE = "tasks";
   /** Each tenant's share used so far at each stage, and the sequence counter. */
   public static final String CLOCKS_STORE = "clocks";
+  /** Paused jobs and batches ({@code pause/ID}) and priorities changed ({@code priority/ID}), from CONTROL inputs. */
+  public static final String HOLDS_STORE = "holds";
   /** The latest control command per job and batch. */
   public static final String CONTROL_STORE = "control";
 
@@ -59,7 +63,7 @@ public final class SchedulerTopology {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WAITING_STORE),
         Serdes.String(), MessageSerdes.renderTask()));
-    for (String name : new String[] {AGE_STORE, TASKS_STORE, CLOCKS_STORE}) {
+    for (String name : new String[] {AGE_STORE, TASKS_STORE, CLOCKS_STORE, HOLDS_STORE}) {
       builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name),
           Serdes.String(), Serdes.String()));
     }
@@ -89,7 +93,7 @@ public final class SchedulerTopology {
         });
     builder.stream(Topics.SCHEDULE.name(), Consumed.with(Topics.SCHEDULE.keySerde(), Topics.SCHEDULE.valueSerde()))
         .process(() -> new Admission(capacity, rules), Named.as("admission"),
-            WAITING_STORE, AGE_STORE, TASKS_STORE, CLOCKS_STORE)
+            WAITING_STORE, AGE_STORE, TASKS_STORE, CLOCKS_STORE, HOLDS_STORE)
         .to((key, value, context) -> value.topic(), Produced.with(Serdes.String(), Outgoing.SERDE));
     return builder.build();
   }

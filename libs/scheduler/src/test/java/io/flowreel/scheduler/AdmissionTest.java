@@ -217,6 +217,73 @@ class AdmissionTest {
     assertThat(admitted()).isEmpty();
   }
 
+  @Test
+  void aPausedBatchIsHeldUntilResumedAndAPausedJobOfItStaysHeld() {
+    workers.put(Stage.ENCODE, 1);
+    start(SchedulingRules.DEFAULTS);
+    waiting(task("b-000000", "s", 0, "b"), task("b-000001", "s", 0, "b"), task("b-000002", "s", 0, "b"),
+        task("other", "s", 0));
+    assertThat(admitted()).containsExactly("b-000000");
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.PAUSE, null));
+    controlAt(command("b-000002", ControlTargetKind.JOB, ControlAction.PAUSE, null));
+    waiting(task("b-000003", "s", 9, "b")); // arrives paused
+    assertThat(notes()).containsExactly("b-000001 PAUSED", "b-000002 PAUSED", "b-000003 PAUSED");
+    finished("b-000000"); // running when paused: it finished its stage
+    assertThat(admitted()).containsExactly("other");
+    finished("other");
+    tick();
+    assertThat(admitted()).as("nothing but held tasks waits").isEmpty();
+
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.RESUME, null));
+    assertThat(notes()).containsExactly("b-000001 RESUMED", "b-000003 RESUMED");
+    assertThat(admitted()).containsExactly("b-000003");
+    finished("b-000003");
+    assertThat(admitted()).containsExactly("b-000001");
+    finished("b-000001");
+    tick();
+    assertThat(admitted()).as("its job is still paused").isEmpty();
+    controlAt(command("b-000002", ControlTargetKind.JOB, ControlAction.RESUME, null));
+    assertThat(admitted()).containsExactly("b-000002");
+  }
+
+  @Test
+  void aNewPriorityReordersWhatWaitsKeepsArrivalOrderAndAppliesToWhatComesLater() {
+    workers.put(Stage.ENCODE, 1);
+    start(SchedulingRules.DEFAULTS);
+    waiting(task("first", "s", 5), task("b-000000", "s", 0, "b"), task("b-000001", "s", 0, "b"),
+        task("middle", "s", 5));
+    assertThat(admitted()).containsExactly("first");
+    ControlCommand raise = command("b", ControlTargetKind.BATCH, ControlAction.PRIORITY, null);
+    raise.setPriority(7);
+    controlAt(raise);
+    assertThat(notes()).containsExactly("b-000000 REPRIORITISED", "b-000001 REPRIORITISED");
+    waiting(task("b-000002", "s", 0, "b"));
+    assertThat(notes()).as("a task that was running when the priority changed").containsExactly("b-000002 REPRIORITISED");
+    List<String> order = new ArrayList<>();
+    for (String done : List.of("first", "b-000000", "b-000001", "b-000002")) {
+      finished(done);
+      order.addAll(admitted());
+    }
+    assertThat(order).containsExactly("b-000000", "b-000001", "b-000002", "middle");
+  }
+
+  @Test
+  void cancellingAPausedBatchDropsItsHeldTasksWithTheirEvents() {
+    workers.put(Stage.ENCODE, 1);
+    start(SchedulingRules.DEFAULTS);
+    waiting(task("busy", "s", 0));
+    assertThat(admitted()).containsExactly("busy");
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.PAUSE, null));
+    waiting(task("b-000000", "s", 0, "b"), task("b-000001", "s", 0, "b"));
+    assertThat(notes()).containsExactly("b-000000 PAUSED", "b-000001 PAUSED");
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.CANCEL, null));
+    assertThat(notes()).containsExactly("b-000000 CANCELLED", "b-000001 CANCELLED");
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.RESUME, null));
+    finished("busy");
+    tick();
+    assertThat(admitted()).as("nothing of the cancelled batch").isEmpty();
+  }
+
   private static SchedulingRules rules(String weights, String runningQuotas, int lookahead, Duration agedAfter,
       int agedEvery) {
     return new SchedulingRules(TenantSettings.parse(weights, "weight"), TenantSettings.parse(runningQuotas, "quota"),
@@ -227,6 +294,18 @@ class AdmissionTest {
     for (RenderTask task : tasks) {
       schedule.pipeInput(Stages.id(Stage.ENCODE), input(SchedulerInputKind.WAITING, task));
     }
+  }
+
+  private void controlAt(ControlCommand command) {
+    SchedulerInput input = SchedulerInput.newBuilder().setKind(SchedulerInputKind.CONTROL).setCommand(command)
+        .setTimeMillis(0).setWorker("test").build();
+    schedule.pipeInput(Stages.id(Stage.ENCODE), input);
+  }
+
+  /** The scheduler's events since last read, as "JOB TYPE". */
+  private List<String> notes() {
+    return events.readValuesToList().stream().map(bytes -> Topics.EVENTS.deserializeValue(bytes))
+        .map(e -> e.getJobId() + " " + e.getType()).toList();
   }
 
   private void finished(String jobId) {

@@ -296,7 +296,7 @@ class StageWorkerTest {
     submit(task("cancel-1", 1));
     await().atMost(Duration.ofSeconds(30)).until(() -> eventTypes("cancel-1").contains(StageEventType.PROGRESS));
     sendControl(new ControlCommand("cancel-1", ControlTargetKind.JOB, ControlAction.CANCEL, "test", null,
-        System.currentTimeMillis()));
+        System.currentTimeMillis(), null));
     await().atMost(Duration.ofSeconds(10)).until(() -> eventTypes("cancel-1").contains(StageEventType.CANCELLED));
     assertThat(eventTypes("cancel-1")).doesNotContain(StageEventType.SUCCEEDED);
     assertThat(tasksFor(Stage.UPSAMPLE, "cancel-1")).isEmpty();
@@ -307,7 +307,7 @@ class StageWorkerTest {
   @Test
   void aSupersededAttemptIsDropped() throws Exception {
     sendControl(new ControlCommand("retried-1", ControlTargetKind.JOB, ControlAction.RESUME, "retry", 2,
-        System.currentTimeMillis()));
+        System.currentTimeMillis(), null));
     await().atMost(Duration.ofSeconds(10)).until(() -> control.currentAttempt("retried-1") == 2);
     submit(task("retried-1", 1));
     submit(task("retried-1", 2));
@@ -334,9 +334,9 @@ class StageWorkerTest {
     producer.send(new ProducerRecord<>(Topics.CONTROL.name(), "poison-1", new byte[18])).get();
     producer.send(new ProducerRecord<>(Topics.CONTROL.name(), "poison-2", newerSchemaRecord())).get();
     sendControl(new ControlCommand("cancel-2", ControlTargetKind.JOB, ControlAction.CANCEL, "test", null,
-        System.currentTimeMillis()));
+        System.currentTimeMillis(), null));
     sendControl(new ControlCommand("fenced-2", ControlTargetKind.JOB, ControlAction.RESUME, "retry", 2,
-        System.currentTimeMillis()));
+        System.currentTimeMillis(), null));
     await().atMost(Duration.ofSeconds(10)).until(() -> control.cancelled("cancel-2", null));
     await().atMost(Duration.ofSeconds(10)).until(() -> control.currentAttempt("fenced-2") == 2);
     submit(task("cancel-2", 1));
@@ -362,7 +362,7 @@ class StageWorkerTest {
   /** A control command as a newer writer would send it: single-object encoding with a fingerprint no one here knows. */
   private static byte[] newerSchemaRecord() {
     byte[] body = Topics.CONTROL.serializeValue(new ControlCommand("x", ControlTargetKind.JOB, ControlAction.CANCEL,
-        null, null, 1L));
+        null, null, 1L, null));
     for (int i = 2; i < 10; i++) {
       body[i] = (byte) ~body[i];
     }

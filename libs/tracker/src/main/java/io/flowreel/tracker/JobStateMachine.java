@@ -32,6 +32,8 @@ import java.util.Map;
  *   <li>A terminal job (SUCCEEDED, FAILED, CANCELLED) ignores further events of its attempt, but for one: after
  *       the gateway's cancel, the first stage that reports the job's task gone (its own CANCELLED, a failure, or
  *       PUBLISH done) clears {@code dropPending} and counts as the job's last event.
+ *   <li>The scheduler's notes on a waiting task (PAUSED, RESUMED, REPRIORITISED) set {@code paused} or the spec's
+ *       priority of the current attempt of an unfinished job, and nothing else.
  *   <li>A finished stage ignores late STARTED, PROGRESS and RETRYING of its attempt.
  *   <li>Otherwise the event applies: QUEUED makes an UNKNOWN job QUEUED; STARTED, PROGRESS and
  *       RETRYING make it RUNNING; SUCCEEDED of PUBLISH makes it SUCCEEDED with the published
@@ -63,6 +65,9 @@ public final class JobStateMachine {
     }
     if (attempt < job.attempt()) {
       return job; // superseded attempt: a late result must not touch the newer run
+    }
+    if (isSchedulerNote(type)) {
+      return note(job, event);
     }
     String key = appliedKey(event);
     if (attempt == job.attempt() && type != StageEventType.PROGRESS && job.applied().contains(key)) {
@@ -197,6 +202,7 @@ public final class JobStateMachine {
     next.attempt = event.getAttempt();
     // Keys of lower attempts can never match again (those events are superseded): keep the set small.
     next.applied.clear();
+    next.paused = false; // the scheduler says again if the new attempt's task is held
     if (firstEvent) {
       return;
     }
@@ -213,6 +219,34 @@ public final class JobStateMachine {
     if (next.state.isTerminal() || event.getType() == StageEventType.QUEUED) {
       next.state = event.getType() == StageEventType.QUEUED ? JobState.QUEUED : JobState.RUNNING;
     }
+  }
+
+  private static boolean isSchedulerNote(StageEventType type) {
+    return type == StageEventType.PAUSED || type == StageEventType.RESUMED || type == StageEventType.REPRIORITISED;
+  }
+
+  /**
+   * What the scheduler says of a job's waiting task: held (PAUSED), handed out again (RESUMED), or given a new
+   * priority (REPRIORITISED, with the spec as it now is). None changes the job's state or stages; a finished job
+   * has no waiting task, so they are ignored once it has finished. The scheduler sends each once (exactly once),
+   * and a later note supersedes an earlier one, so they need no idempotency key.
+   */
+  private static JobStatus note(JobStatus job, StageEvent event) {
+    if (job.state().isTerminal() || event.getAttempt() != job.attempt()) {
+      return job;
+    }
+    JobStatus.Builder next = job.toBuilder();
+    switch (event.getType()) {
+      case PAUSED -> next.paused = true;
+      case RESUMED -> next.paused = false;
+      default -> {
+        if (event.getSpec() != null) {
+          next.spec = JobSpecMapper.settings(event.getSpec());
+        }
+      }
+    }
+    next.lastEventMillis = Math.max(next.lastEventMillis, event.getTimeMillis());
+    return next.build();
   }
 
   private static List<StoredArtifact> stored(StageEvent event) {

@@ -32,6 +32,7 @@ import java.util.TreeSet;
  * @param applied "STAGE/attempt/TYPE" of the events already applied in this attempt (idempotency)
  * @param dropPending cancelled by the gateway while queued, and no stage has reported dropping its task yet: the
  *     cancel command must stay on the control topic until one has (the task still waits in a stage's queue)
+ * @param paused the scheduler holds the job's waiting task (its job or batch is paused): no stage is given it
  */
 public record JobStatus(
     String jobId,
@@ -49,7 +50,8 @@ public record JobStatus(
     long submittedMillis,
     long lastEventMillis,
     SortedSet<String> applied,
-    boolean dropPending) {
+    boolean dropPending,
+    boolean paused) {
 
   public JobStatus {
     // Immutable copies: a status in a store must never change under a reader's feet.
@@ -61,7 +63,7 @@ public record JobStatus(
   /** A job nothing is known about yet, before its first event. */
   public static JobStatus unknown(String jobId, String batchId, String tenant) {
     return new JobStatus(jobId, batchId, tenant, null, null, JobState.UNKNOWN, null, 0, Map.of(), 0.0, null,
-        List.of(), 0L, 0L, null, false);
+        List.of(), 0L, 0L, null, false, false);
   }
 
   public Builder toBuilder() {
@@ -86,6 +88,7 @@ public record JobStatus(
     long lastEventMillis;
     final SortedSet<String> applied;
     boolean dropPending;
+    boolean paused;
 
     private Builder(JobStatus from) {
       jobId = from.jobId;
@@ -104,11 +107,13 @@ public record JobStatus(
       lastEventMillis = from.lastEventMillis;
       applied = new TreeSet<>(from.applied);
       dropPending = from.dropPending;
+      paused = from.paused;
     }
 
     public JobStatus build() {
       return new JobStatus(jobId, batchId, tenant, spec, rewrittenPrompt, state, currentStage, attempt, stages,
-          progress, error, outputs, submittedMillis, lastEventMillis, applied, dropPending);
+          progress, error, outputs, submittedMillis, lastEventMillis, applied, dropPending,
+          paused);
     }
   }
 }

@@ -16,6 +16,7 @@ import static io.flowreel.messages.StageEventType.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
@@ -72,6 +73,33 @@ class JobStateMachineTest {
     assertThat(running.state()).isEqualTo(JobState.RUNNING);
     assertThat(JobStateMachine.apply(running, events.event(REWRITE, 1, QUEUED)).state())
         .isEqualTo(JobState.RUNNING);
+  }
+
+  @Test
+  void theSchedulersNotesMarkAWaitingJobPausedAndItsNewPriorityAndNothingElse() {
+    JobStatus queued = JobStateMachine.apply(null, events.queued(REWRITE, 1));
+    JobStatus paused = JobStateMachine.apply(queued, events.event(REWRITE, 1, StageEventType.PAUSED));
+    assertThat(paused.paused()).isTrue();
+    assertThat(paused.state()).isEqualTo(JobState.QUEUED);
+    assertThat(paused.stages()).isEmpty();
+
+    JobSpec raised = JobSpec.newBuilder(events.queued(REWRITE, 1).getSpec()).setPriority(8).build();
+    JobStatus reprioritised = JobStateMachine.apply(paused,
+        events.builder(REWRITE, 1, StageEventType.REPRIORITISED).setSpec(raised).build());
+    assertThat(reprioritised.spec().priority()).isEqualTo(8);
+    assertThat(reprioritised.paused()).isTrue();
+
+    JobStatus resumed = JobStateMachine.apply(reprioritised, events.event(REWRITE, 1, StageEventType.RESUMED));
+    assertThat(resumed.paused()).isFalse();
+    assertThat(JobStateMachine.apply(resumed, events.event(REWRITE, 1, StageEventType.PAUSED)).paused())
+        .as("paused again: notes are not deduplicated").isTrue();
+
+    JobStatus finished = completed(1);
+    assertThat(JobStateMachine.apply(finished, events.event(PUBLISH, 1, StageEventType.PAUSED)))
+        .as("a finished job has no waiting task").isSameAs(finished);
+    JobStatus retried = JobStateMachine.apply(JobStateMachine.apply(queued,
+        events.event(REWRITE, 1, StageEventType.PAUSED)), events.queued(REWRITE, 2));
+    assertThat(retried.paused()).as("a new attempt is held only if the scheduler says so again").isFalse();
   }
 
   @Test

@@ -77,7 +77,7 @@ class AvroSerdeTest {
     assertRoundTrip(MessageSerdes.stageEvent(), queued);
 
     ControlCommand resume = new ControlCommand("job-9", ControlTargetKind.JOB, ControlAction.RESUME,
-        null, 2, 3L);
+        null, 2, 3L, null);
     assertRoundTrip(MessageSerdes.controlCommand(), resume);
   }
 

@@ -50,7 +50,7 @@ class ReleasedWriterTest {
     ControlCommand read = MessageSerdes.controlCommand().deserialize("t", singleObject(command));
 
     assertThat(read).isEqualTo(new ControlCommand("job-7", ControlTargetKind.JOB,
-        ControlAction.CANCEL, "wrong prompt", null, 1234L));
+        ControlAction.CANCEL, "wrong prompt", null, 1234L, null));
   }
 
   static Stream<Object[]> everyMessageInEveryRelease() {
