@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         "render: one command, everything started for the run. up: keep the farm running; then submit, status, "
             + "cancel and retry talk to its gateway."},
     subcommands = {RenderCommand.class, UpCommand.class, DownCommand.class, SubmitCommand.class, StatusCommand.class,
-        CancelCommand.class, RetryCommand.class, KeysCommand.class, LogsCommand.class})
+        CancelCommand.class, QueueCommands.Pause.class, QueueCommands.Resume.class, QueueCommands.Priority.class,
+        RetryCommand.class, KeysCommand.class, LogsCommand.class})
 public final class FlowreelCli {
 
   public static void main(String[] args) {

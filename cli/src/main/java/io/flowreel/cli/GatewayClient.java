@@ -84,6 +84,21 @@ final class GatewayClient {
     return send(request("/v1/batches/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
+  /**
+   * Pauses, resumes or reprioritises ({@code action}: pause, resume, priority) a batch or a job; {@code priority} is
+   * the new priority, for {@code priority} only.
+   */
+  JsonNode steer(String id, boolean batch, String action, Integer priority) throws GatewayException {
+    HttpRequest.Builder request = request((batch ? "/v1/batches/" : "/v1/jobs/") + id + "/" + action);
+    if (priority == null) {
+      request.POST(HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"priority\": " + priority + "}"));
+    }
+    return send(request.build());
+  }
+
   JsonNode retryBatch(String id) throws GatewayException {
     return send(request("/v1/batches/" + id + "/retry").POST(HttpRequest.BodyPublishers.noBody()).build());
   }

@@ -70,6 +70,9 @@ final class StatusCommand extends GatewayCommand {
     String line = String.format("%s  %-9s %-8s %3.0f%%  attempt %d", job.path("id").asText(),
         job.path("state").asText(), job.path("stage").asText("-"), 100 * job.path("progress").asDouble(),
         job.path("attempt").asInt());
+    if (job.path("paused").asBoolean()) {
+      line += "  paused";
+    }
     return job.hasNonNull("error") ? line + "  " + job.path("error").asText() : line;
   }
 

@@ -186,6 +186,59 @@ class SchedulingIT {
     }
   }
 
+  @Test
+  void aPausedBatchGetsNoWorkerUntilResumedAndItsNewPriorityTakesItAheadOfTheQueue() throws Exception {
+    String background = submit(studioA, 200, 0, "steer-background");
+    cleanUp = background;
+    await("the background batch under way").atMost(Duration.ofSeconds(60))
+        .until(() -> studioA.getJson("/v1/batches/" + background).path("succeeded").asInt() >= 2);
+    String steered = submit(studioB, 20, 0, "steered");
+    HttpResponse<String> pause = studioB.post("/v1/batches/" + steered + "/pause", null, null);
+    assertThat(pause.statusCode()).as(pause.body()).isEqualTo(202);
+    List<String> ids = jobs(studioB, steered);
+    await("every job of the batch held").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> studioB.getJson("/v1/batches/" + steered + "/jobs?limit=100").path("jobs").findValues("paused")
+            .stream().filter(JsonNode::asBoolean).count() == ids.size());
+    // The farm goes on meanwhile: 20 more background jobs through every stage while the batch is held.
+    int before = studioA.getJson("/v1/batches/" + background).path("succeeded").asInt();
+    await("the background batch goes on").atMost(Duration.ofSeconds(60))
+        .until(() -> studioA.getJson("/v1/batches/" + background).path("succeeded").asInt() >= before + 20);
+
+    HttpResponse<String> raise = studioB.post("/v1/batches/" + steered + "/priority", "{\"priority\": 9}", null);
+    assertThat(raise.statusCode()).as(raise.body()).isEqualTo(202);
+    HttpResponse<String> resume = studioB.post("/v1/batches/" + steered + "/resume", null, null);
+    assertThat(resume.statusCode()).as(resume.body()).isEqualTo(202);
+    await("the resumed batch done").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+        .until(() -> finished(studioB.getJson("/v1/batches/" + steered)));
+    assertThat(studioB.getJson("/v1/batches/" + steered).path("succeeded").asInt()).isEqualTo(ids.size());
+    assertThat(studioB.getJson("/v1/jobs/" + ids.get(0)).path("spec").path("priority").asInt()).isEqualTo(9);
+
+    Set<String> held = Set.copyOf(ids);
+    List<StageEvent> events = farm.allEvents();
+    for (String job : ids) {
+      List<StageEvent> own = events.stream().filter(e -> e.getJobId().toString().equals(job)).toList();
+      // Held at REWRITE, or at the next stage if a worker had it when the pause came.
+      long pausedAt = time(own, StageEventType.PAUSED);
+      long resumedAt = time(own, StageEventType.RESUMED);
+      assertThat(own).as("what " + job + " started while paused")
+          .noneMatch(e -> e.getType() == StageEventType.STARTED && e.getTimeMillis() > pausedAt
+              && e.getTimeMillis() < resumedAt);
+    }
+    // From the resume to the batch's last REWRITE start, the background started at most what was already admitted.
+    long resumedAt = events.stream().filter(e -> held.contains(e.getJobId().toString()))
+        .filter(e -> e.getType() == StageEventType.RESUMED)
+        .mapToLong(StageEvent::getTimeMillis).min().orElseThrow();
+    long lastStart = events.stream().filter(e -> held.contains(e.getJobId().toString()))
+        .filter(e -> e.getStage() == Stage.REWRITE && e.getType() == StageEventType.STARTED)
+        .mapToLong(StageEvent::getTimeMillis).max().orElseThrow();
+    long overtaking = events.stream().filter(e -> !held.contains(e.getJobId().toString()))
+        .filter(e -> e.getStage() == Stage.REWRITE && e.getType() == StageEventType.STARTED)
+        .filter(e -> e.getTimeMillis() > resumedAt && e.getTimeMillis() < lastStart).count();
+    System.out.printf("resumed at priority 9: %d background rewrites started before the batch's last one%n",
+        overtaking);
+    assertThat(overtaking).isLessThanOrEqualTo(stageWorkers.get(Stage.REWRITE));
+  }
+
   /** Most tasks running at once, each from its STARTED to its SUCCEEDED event. */
   private static int mostAtOnce(List<StageEvent> events) {
     List<long[]> edges = events.stream()
@@ -227,6 +280,11 @@ class SchedulingIT {
 
   private static String state(GatewayClient client, String job) throws Exception {
     return client.getJson("/v1/jobs/" + job).path("state").asText();
+  }
+
+  private static long time(List<StageEvent> events, StageEventType type) {
+    return events.stream().filter(e -> e.getType() == type).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type)).getTimeMillis();
   }
 
   private static long time(List<StageEvent> events, Stage stage, StageEventType type) {

@@ -28,6 +28,7 @@ public final class ApiModel {
       String batchId,
       String tenant,
       JobState state,
+      boolean paused,
       String stage,
       double progress,
       int attempt,
@@ -41,11 +42,25 @@ public final class ApiModel {
       Instant updatedAt) {
 
     static Job of(JobStatus job, Function<StoredArtifact, Output> link) {
-      return new Job(job.jobId(), job.batchId(), job.tenant(), job.state(), job.currentStage(), job.progress(),
+      return new Job(job.jobId(), job.batchId(), job.tenant(), job.state(), job.paused(), job.currentStage(),
+          job.progress(),
           job.attempt(), job.spec() == null ? null : job.spec().prompt(), job.rewrittenPrompt(), job.spec(),
           job.stages().entrySet().stream().map(e -> Stage.of(e.getKey(), e.getValue())).toList(), job.error(),
           job.outputs().stream().map(link).toList(), instant(job.submittedMillis()),
           instant(job.lastEventMillis()));
+    }
+  }
+
+  /** A new priority for a job's or batch's queued work: {@code {"priority": 0..9}}. */
+  public record PriorityChange(Integer priority) {
+
+    static int checked(PriorityChange change) {
+      Integer priority = change == null ? null : change.priority;
+      if (priority == null || priority < 0 || priority > 9) {
+        throw ApiException.badRequest("the body must be {\"priority\": N} with N from 0 (lowest) to 9 (highest)"
+            + (priority == null ? "" : ", not " + priority));
+      }
+      return priority;
     }
   }
 

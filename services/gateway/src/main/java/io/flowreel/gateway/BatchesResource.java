@@ -1,6 +1,8 @@
 package io.flowreel.gateway;
 
 import io.flowreel.contract.Stages;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.pack.ShapeBuckets;
@@ -191,6 +193,45 @@ public class BatchesResource {
       tracker.batchJobs(batchId, from, MAX_PAGE).stream().filter(job -> job.state() == state).forEach(found::add);
     }
     return found;
+  }
+
+  @POST
+  @Path("/{id}/pause")
+  @Operation(summary = "Pause a batch: its queued work is not handed out until it is resumed",
+      description = "Every task of the batch that waits for a stage, or comes to wait later, is held; tasks running "
+          + "finish their stage. Its jobs show paused: true once a task of theirs is held.")
+  public Response pause(@PathParam("id") String id, @Context SecurityContext security) {
+    return steer(id, security, ControlAction.PAUSE, null, "batch paused through the API");
+  }
+
+  @POST
+  @Path("/{id}/resume")
+  @Operation(summary = "Resume a paused batch",
+      description = "Its held tasks go back to where they waited, in their place (a job paused on its own stays "
+          + "paused).")
+  public Response resume(@PathParam("id") String id, @Context SecurityContext security) {
+    return steer(id, security, ControlAction.RESUME, null, "batch resumed through the API");
+  }
+
+  @POST
+  @Path("/{id}/priority")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Change the priority of a batch's queued work",
+      description = "Body {\"priority\": 0..9}. Its waiting tasks are re-ordered at once, keeping their order among "
+          + "themselves, and every later stage of its jobs runs at the new priority.")
+  public Response priority(@PathParam("id") String id, ApiModel.PriorityChange change,
+      @Context SecurityContext security) {
+    int priority = ApiModel.PriorityChange.checked(change);
+    return steer(id, security, ControlAction.PRIORITY, priority, "batch priority set to " + priority);
+  }
+
+  private Response steer(String id, SecurityContext security, ControlAction action, Integer priority, String reason) {
+    ApiModel.Batch batch = views.batch(id, Caller.of(security));
+    if (batch.total() > 0 && batch.done() == batch.total()) {
+      throw ApiException.conflict("batch " + id + " has finished: none of its work waits");
+    }
+    dispatcher.steer(id, ControlTargetKind.BATCH, action, priority, reason);
+    return Response.accepted(batch).build();
   }
 
   @POST

@@ -2,10 +2,13 @@ package io.flowreel.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowreel.messages.ControlAction;
+import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.StoredArtifact;
 import jakarta.inject.Singleton;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -72,6 +75,43 @@ public class JobsResource {
       throw ApiException.conflict("job " + id + " has already finished (" + job.state() + "): nothing to cancel");
     }
     dispatcher.cancelJob(job, "cancelled through the API");
+    return Response.accepted(views.job(job)).build();
+  }
+
+  @POST
+  @Path("/{id}/pause")
+  @Operation(summary = "Pause a job: its queued work is not handed out until it is resumed",
+      description = "Its task waiting for a stage (or, if one is running, its next one) is held; a running task "
+          + "finishes its stage. The job shows paused: true once its task is held.")
+  public Response pause(@PathParam("id") String id, @Context SecurityContext security) {
+    return steer(id, security, ControlAction.PAUSE, null, "job paused through the API");
+  }
+
+  @POST
+  @Path("/{id}/resume")
+  @Operation(summary = "Resume a paused job", description = "Its held task goes back to where it waited (unless the "
+      + "job's batch is paused too).")
+  public Response resume(@PathParam("id") String id, @Context SecurityContext security) {
+    return steer(id, security, ControlAction.RESUME, null, "job resumed through the API");
+  }
+
+  @POST
+  @Path("/{id}/priority")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Change the priority of a job's queued work",
+      description = "Body {\"priority\": 0..9}: its waiting task is re-ordered at once, its later stages run at it.")
+  public Response priority(@PathParam("id") String id, ApiModel.PriorityChange change,
+      @Context SecurityContext security) {
+    int priority = ApiModel.PriorityChange.checked(change);
+    return steer(id, security, ControlAction.PRIORITY, priority, "job priority set to " + priority);
+  }
+
+  private Response steer(String id, SecurityContext security, ControlAction action, Integer priority, String reason) {
+    JobStatus job = views.jobStatus(id, Caller.of(security));
+    if (job.state().isTerminal()) {
+      throw ApiException.conflict("job " + id + " has already finished (" + job.state() + "): none of its work waits");
+    }
+    dispatcher.steer(id, ControlTargetKind.JOB, action, priority, reason);
     return Response.accepted(views.job(job)).build();
   }
 

@@ -120,8 +120,10 @@ public class PipelineDispatcher {
    */
   public synchronized void cancelJob(JobStatus job, String reason) {
     inTransaction(() -> {
-      sendControl(control(job.jobId(), ControlTargetKind.JOB, ControlAction.CANCEL, reason)
-          .setAttempt(job.attempt()).build());
+      ControlCommand cancel = control(job.jobId(), ControlTargetKind.JOB, ControlAction.CANCEL, reason)
+          .setAttempt(job.attempt()).build();
+      sendControl(cancel);
+      toScheduler(cancel);
       if (job.state() == JobState.QUEUED) {
         sendCancelled(job, reason);
       }
@@ -135,9 +137,30 @@ public class PipelineDispatcher {
    */
   public synchronized void cancelBatch(String batchId, List<JobStatus> queued, String reason) {
     inTransaction(() -> {
-      sendControl(control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build());
+      ControlCommand cancel = control(batchId, ControlTargetKind.BATCH, ControlAction.CANCEL, reason).build();
+      sendControl(cancel);
+      toScheduler(cancel);
       queued.forEach(job -> sendCancelled(job, reason));
     });
+  }
+
+  /**
+   * Pauses, resumes or reprioritises a job's or a batch's waiting work. Only the scheduler acts on these, so they go
+   * to it alone, never to the control topic, where the latest command per target is all that is kept: a PAUSE
+   * there would replace a CANCEL, or the attempt a retry's RESUME fences older tasks with.
+   */
+  public synchronized void steer(String targetId, ControlTargetKind kind, ControlAction action, Integer priority,
+      String reason) {
+    inTransaction(() -> toScheduler(control(targetId, kind, action, reason).setPriority(priority).build()));
+  }
+
+  /** The command to the scheduler at every stage: each stage's waiting work is in its own partition. */
+  private void toScheduler(ControlCommand command) {
+    for (Stage stage : Stages.PIPELINE) {
+      SchedulerInput input = SchedulerInput.newBuilder().setKind(SchedulerInputKind.CONTROL).setCommand(command)
+          .setTimeMillis(command.getTimeMillis()).setWorker(Stages.GATEWAY_WORKER).build();
+      send(Topics.SCHEDULE.name(), Stages.id(stage), Topics.SCHEDULE.serializeValue(input));
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ import io.flowreel.gateway.FakeTracker.Reply;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
+import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.SchedulerInput;
 import io.flowreel.messages.SchedulerInputKind;
@@ -262,6 +263,32 @@ class GatewayApiTest {
     assertThat(events).filteredOn(e -> e.getJobId().equals(retriedQueued)).singleElement()
         .satisfies(e -> assertThat(e.getStage()).isEqualTo(Stage.DENOISE))
         .satisfies(e -> assertThat(e.getAttempt()).isEqualTo(2));
+  }
+
+  @Test
+  void pausePriorityAndResumeGoToTheSchedulerAtEveryStageAndNeverToTheControlTopic() {
+    String batch = "b-" + "8".repeat(24);
+    tracker.answer("/tracker/batches/" + batch, Reply.json(batchView(batch, "ab".repeat(32), null)));
+
+    as(STUDIO).post("/v1/batches/{id}/pause", batch).then().statusCode(202).body("id", equalTo(batch));
+    as(STUDIO).contentType(ContentType.JSON).body("{\"priority\": 8}").post("/v1/batches/{id}/priority", batch)
+        .then().statusCode(202);
+    as(STUDIO).contentType(ContentType.JSON).body("{\"priority\": 10}").post("/v1/batches/{id}/priority", batch)
+        .then().statusCode(400).body("reason", containsString("from 0 (lowest) to 9 (highest), not 10"));
+    as(STUDIO).post("/v1/batches/{id}/resume", batch).then().statusCode(202);
+
+    for (Stage stage : Stages.PIPELINE) {
+      List<ControlCommand> commands = readCommitted("flowreel.schedule", Stages.id(stage)).stream()
+          .map(r -> MessageSerdes.schedulerInput().deserialize(r.topic(), r.value()))
+          .filter(input -> input.getKind() == SchedulerInputKind.CONTROL)
+          .map(SchedulerInput::getCommand).filter(c -> c.getTargetId().equals(batch)).toList();
+      assertThat(commands).as("at " + Stages.id(stage)).extracting(ControlCommand::getAction)
+          .containsExactly(ControlAction.PAUSE, ControlAction.PRIORITY, ControlAction.RESUME);
+      assertThat(commands.get(1).getPriority()).isEqualTo(8);
+      assertThat(commands).allSatisfy(c -> assertThat(c.getTargetKind()).isEqualTo(ControlTargetKind.BATCH));
+    }
+    // There, a PAUSE would replace the latest CANCEL or a retry's attempt: only the scheduler acts on these.
+    assertThat(readCommitted("flowreel.control", batch)).isEmpty();
   }
 
   @Test
