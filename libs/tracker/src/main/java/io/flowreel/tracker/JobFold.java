@@ -8,18 +8,21 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Folds one job's events into its status in the {@code jobs} store and tells the batch counts when, and
- * only when, the job's state changed ({@link JobChange}, keyed by batch id). An event the state machine
+ * only when, the job's state changed ({@link JobChange}, keyed by batch id). Indexes the job by tenant and
+ * submission time ({@code jobs-by-time}) once its QUEUED event says when it was submitted. An event the state machine
  * ignores (a duplicate, a superseded attempt) writes nothing and sends nothing.
  */
 final class JobFold implements Processor<String, StageEvent, String, JobChange> {
 
   private ProcessorContext<String, JobChange> context;
   private KeyValueStore<String, JobStatus> jobs;
+  private KeyValueStore<String, String> byTime;
 
   @Override
   public void init(ProcessorContext<String, JobChange> context) {
     this.context = context;
     this.jobs = context.getStateStore(TrackerTopology.JOBS_STORE);
+    this.byTime = context.getStateStore(TrackerTopology.JOBS_BY_TIME_STORE);
   }
 
   @Override
@@ -33,6 +36,9 @@ final class JobFold implements Processor<String, StageEvent, String, JobChange> 
       return; // ignored: apply returns the very same status
     }
     jobs.put(event.key(), after);
+    if (after.submittedMillis() != 0 && (before == null || before.submittedMillis() == 0)) {
+      byTime.put(TimeIndex.key(after.tenant(), after.submittedMillis(), after.jobId()), after.jobId());
+    }
     JobState was = before == null ? null : before.state();
     if (was != after.state()) {
       context.forward(event.withKey(after.batchId()).withValue(new JobChange(after.tenant(), was, after.state())));

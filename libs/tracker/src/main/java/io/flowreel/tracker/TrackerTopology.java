@@ -30,6 +30,8 @@ import org.apache.kafka.streams.state.Stores;
  *   and the same JobChange by tenant             -> repartition "tenant-changes"
  *   -> aggregate: move the job between counts    -> store "tenants" (TenantStatus by tenant: the queue quota's)
  * flowreel.batches (BatchSubmission by batch id)   -> store "submissions" (Submission by batch id)
+ *                                                    and "batches-by-time" (batch id by tenant and time)
+ * JobFold also indexes each job by tenant and submission time -> store "jobs-by-time"
  * </pre>
  *
  * Job and batch status come only from events; the batches topic adds what only the gateway knows (how
@@ -46,6 +48,10 @@ public final class TrackerTopology {
   public static final String BATCHES_STORE = "batches";
   /** Submission by batch id: each batch's total and idempotency key. */
   public static final String SUBMISSIONS_STORE = "submissions";
+  /** Job id by {@link TimeIndex} key: each tenant's jobs in submission order. */
+  public static final String JOBS_BY_TIME_STORE = "jobs-by-time";
+  /** Batch id by {@link TimeIndex} key: each tenant's batches in submission order. */
+  public static final String BATCHES_BY_TIME_STORE = "batches-by-time";
   /** Name of the repartition step that carries each job's state changes by batch id. */
   public static final String JOB_CHANGES = "job-changes";
   /** TenantStatus by tenant: each tenant's unfinished jobs. */
@@ -77,9 +83,11 @@ public final class TrackerTopology {
 
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOBS_STORE), Serdes.String(),
         JsonSerde.jobStatus()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOBS_BY_TIME_STORE),
+        Serdes.String(), Serdes.String()));
     KStream<String, JobChange> changes = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Topics.EVENTS.keySerde(), Topics.EVENTS.valueSerde()))
-        .process(JobFold::new, Named.as("job-fold"), JOBS_STORE);
+        .process(JobFold::new, Named.as("job-fold"), JOBS_STORE, JOBS_BY_TIME_STORE);
     changes
         .repartition(Repartitioned.<String, JobChange>as(JOB_CHANGES)
             .withKeySerde(Serdes.String())
@@ -104,11 +112,12 @@ public final class TrackerTopology {
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.tenantStatus()));
 
-    builder.table(Topics.BATCHES.name(), Consumed.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde()))
-        .mapValues(Submission::of,
-            Materialized.<String, Submission, KeyValueStore<Bytes, byte[]>>as(SUBMISSIONS_STORE)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(JsonSerde.submission()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SUBMISSIONS_STORE),
+        Serdes.String(), JsonSerde.submission()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BATCHES_BY_TIME_STORE),
+        Serdes.String(), Serdes.String()));
+    builder.stream(Topics.BATCHES.name(), Consumed.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde()))
+        .process(SubmissionFold::new, Named.as("submission-fold"), SUBMISSIONS_STORE, BATCHES_BY_TIME_STORE);
 
     return builder.build();
   }

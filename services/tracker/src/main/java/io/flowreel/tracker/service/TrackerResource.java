@@ -1,10 +1,13 @@
 package io.flowreel.tracker.service;
 
+import io.flowreel.contract.ApiKeys;
 import io.flowreel.contract.Ids;
 import io.flowreel.tracker.BatchStatus;
+import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
 import io.flowreel.tracker.TenantStatus;
+import io.flowreel.tracker.TimeIndex;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -20,6 +23,7 @@ import jakarta.ws.rs.ext.Provider;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
@@ -41,6 +45,56 @@ public class TrackerResource {
 
   /** A batch as the tracker knows it: what was submitted and how its jobs stand. */
   public record BatchView(Submission submission, BatchStatus status) {}
+
+  /** A page of a list, newest first, and the cursor of the next one (null at the end). */
+  public record JobList(List<JobStatus> jobs, String next) {}
+
+  public record BatchList(List<BatchView> batches, String next) {}
+
+  /**
+   * A tenant's jobs, newest first, submitted from {@code since} (inclusive) to {@code until} (exclusive, epoch
+   * ms), in {@code state} if given; {@code after}: the previous page's {@code next}.
+   */
+  @GET
+  @Path("/jobs")
+  public JobList jobs(@QueryParam("tenant") String tenant, @QueryParam("state") JobState state,
+      @QueryParam("since") @DefaultValue("0") long since, @QueryParam("until") @DefaultValue("9999999999999") long until,
+      @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
+    checkList(tenant, after, limit);
+    IndexPage.Page<JobStatus> page = IndexPage.read(streams.jobsByTime(), TimeIndex.bound(tenant, since),
+        TimeIndex.bound(tenant, until), after, limit, id -> Optional.ofNullable(streams.jobs().get(id))
+            .filter(job -> state == null || job.state() == state));
+    return new JobList(page.items(), page.next());
+  }
+
+  /** A tenant's batches, newest first, as {@link #jobs}; {@code open}: only unfinished ones (true) or finished. */
+  @GET
+  @Path("/batches")
+  public BatchList batches(@QueryParam("tenant") String tenant, @QueryParam("open") Boolean open,
+      @QueryParam("since") @DefaultValue("0") long since, @QueryParam("until") @DefaultValue("9999999999999") long until,
+      @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
+    checkList(tenant, after, limit);
+    IndexPage.Page<BatchView> page = IndexPage.read(streams.batchesByTime(), TimeIndex.bound(tenant, since),
+        TimeIndex.bound(tenant, until), after, limit, id -> {
+          BatchView batch = new BatchView(streams.submissions().get(id), streams.batches().get(id));
+          boolean finished = batch.status() != null && batch.submission() != null
+              && batch.status().done() == batch.submission().total();
+          return open == null || open != finished ? Optional.of(batch) : Optional.empty();
+        });
+    return new BatchList(page.items(), page.next());
+  }
+
+  private static void checkList(String tenant, String after, int limit) {
+    if (tenant == null || !ApiKeys.TENANT.matcher(tenant).matches()) {
+      throw new BadRequestException("a list needs the tenant");
+    }
+    if (after != null && !TimeIndex.ofTenant(after, tenant)) {
+      throw new BadRequestException("the cursor is not one of this tenant's lists");
+    }
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new BadRequestException("limit 1.." + MAX_PAGE);
+    }
+  }
 
   @GET
   @Path("/jobs/{id}")

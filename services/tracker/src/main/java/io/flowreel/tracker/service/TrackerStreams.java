@@ -11,8 +11,11 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -85,6 +88,27 @@ public class TrackerStreams {
 
   public ReadOnlyKeyValueStore<String, Submission> submissions() {
     return store(TrackerTopology.SUBMISSIONS_STORE);
+  }
+
+  /** Each tenant's jobs by submission time, one store per partition of the events topic. */
+  public List<ReadOnlyKeyValueStore<String, String>> jobsByTime() {
+    return partitions(TrackerTopology.JOBS_BY_TIME_STORE, Topics.EVENTS.name());
+  }
+
+  /** Each tenant's batches by submission time, one store per partition of the batches topic. */
+  public List<ReadOnlyKeyValueStore<String, String>> batchesByTime() {
+    return partitions(TrackerTopology.BATCHES_BY_TIME_STORE, Topics.BATCHES.name());
+  }
+
+  /** The store's part for each partition of {@code topic} this instance holds: each one is sorted, all together not. */
+  private List<ReadOnlyKeyValueStore<String, String>> partitions(String name, String topic) {
+    List<ReadOnlyKeyValueStore<String, String>> stores = new ArrayList<>();
+    streams.metadataForLocalThreads().stream().flatMap(thread -> thread.activeTasks().stream())
+        .flatMap(task -> task.topicPartitions().stream()).filter(partition -> partition.topic().equals(topic))
+        .map(TopicPartition::partition).sorted().forEach(partition -> stores.add(streams.store(
+            StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, String>keyValueStore())
+                .withPartition(partition))));
+    return stores;
   }
 
   private <V> ReadOnlyKeyValueStore<String, V> store(String name) {

@@ -170,6 +170,30 @@ class TrackerServiceTest {
     given().queryParam("from", 1).queryParam("limit", 1).get("/tracker/batches/{id}/jobs", batchId).then()
         .statusCode(200).body("jobId", contains(running));
     given().queryParam("limit", 0).get("/tracker/batches/{id}/jobs", batchId).then().statusCode(400);
+
+    // The tenant's lists, newest first (other tests' jobs of the tenant are there too).
+    List<String> listed = given().queryParam("tenant", "studio-q").queryParam("limit", 1000).get("/tracker/jobs")
+        .then().statusCode(200).extract().jsonPath().getList("jobs.jobId", String.class);
+    assertThat(listed).filteredOn(id -> id.startsWith(batchId)).containsExactly(waiting, running, done);
+    assertThat(given().queryParam("tenant", "studio-q").queryParam("state", "SUCCEEDED").queryParam("limit", 1000)
+        .get("/tracker/jobs").then().statusCode(200).extract().jsonPath().getList("jobs.jobId", String.class))
+        .contains(done).doesNotContain(running, waiting);
+    JsonPath firstPage = given().queryParam("tenant", "studio-q").queryParam("limit", 1).get("/tracker/jobs")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(firstPage.getList("jobs")).hasSize(1);
+    String next = firstPage.getString("next");
+    assertThat(next).startsWith("studio-q/");
+    assertThat(given().queryParam("tenant", "studio-q").queryParam("after", next).queryParam("limit", 1000)
+        .get("/tracker/jobs").then().statusCode(200).extract().jsonPath().getList("jobs.jobId", String.class))
+        .hasSize(listed.size() - 1).doesNotContain(firstPage.getString("jobs[0].jobId"));
+    given().queryParam("tenant", "other").queryParam("after", next).get("/tracker/jobs").then().statusCode(400);
+    await("batch " + batchId + " listed").atMost(FOLD).untilAsserted(() -> assertThat(given()
+        .queryParam("tenant", "studio-q").queryParam("open", true).queryParam("limit", 1000).get("/tracker/batches")
+        .then().statusCode(200).extract().jsonPath().getList("batches.submission.batchId", String.class))
+        .contains(batchId));
+    assertThat(given().queryParam("tenant", "studio-q").queryParam("open", false).queryParam("limit", 1000)
+        .get("/tracker/batches").then().statusCode(200).extract().jsonPath()
+        .getList("batches.submission.batchId", String.class)).doesNotContain(batchId);
   }
 
   @Test
