@@ -51,6 +51,25 @@ public final class ApiModel {
     }
   }
 
+  /** A page of a list, newest first: {@code cursor} continues it ({@code next} is the same request with it). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record JobList(List<Job> jobs, String cursor, String next) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record BatchList(List<Batch> batches, String cursor, String next) {}
+
+  /**
+   * A task a stage gave up on, from the stage's dead-letter topic: why, and how to run it again ({@code retry}, a
+   * POST); {@code jobState} and {@code jobAttempt} say where the job is now (a retried job has a higher attempt).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DeadLetter(String jobId, String batchId, String tenant, String stage, int attempt, String error,
+      String errorClass, int deliveryAttempts, Instant deadLetteredAt, JobState jobState, Integer jobAttempt,
+      String retry) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record DeadLetterList(String stage, List<DeadLetter> deadLetters, String cursor, String next) {}
+
   /** A new priority for a job's or batch's queued work: {@code {"priority": 0..9}}. */
   public record PriorityChange(Integer priority) {
 

@@ -14,6 +14,7 @@ import io.flowreel.submission.PackCatalog;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
+import io.flowreel.tracker.TimeIndex;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -28,6 +29,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.net.URI;
@@ -35,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -150,6 +153,28 @@ public class BatchesResource {
     } catch (TrackerClient.TrackerUnavailableException e) {
       return false;
     }
+  }
+
+  @GET
+  @Operation(summary = "The tenant's batches, newest first, a page at a time",
+      description = "Filters: state (open: not every job finished; done), since and until (ISO-8601, by submission "
+          + "time; until exclusive), tenant (operators only). Paged like GET /v1/jobs.")
+  public ApiModel.BatchList list(@QueryParam("state") String state, @QueryParam("since") String since,
+      @QueryParam("until") String until, @QueryParam("tenant") String tenant, @QueryParam("cursor") String cursor,
+      @QueryParam("limit") @DefaultValue("100") int limit, @Context SecurityContext security, @Context UriInfo uri) {
+    String owner = Listing.tenant(Caller.of(security), tenant);
+    Boolean open = state == null || state.isBlank() ? null : switch (state.trim().toLowerCase(Locale.ROOT)) {
+      case "open" -> true;
+      case "done" -> false;
+      default -> throw ApiException.badRequest("state must be open or done, not '" + state + "'");
+    };
+    TrackerClient.BatchList page = tracker.batches(owner, open, Listing.millis("since", since, 0),
+        Listing.millis("until", until, Long.MAX_VALUE), Listing.decode(cursor, p -> TimeIndex.ofTenant(p, owner)),
+        Listing.limit(limit));
+    String next = Listing.encode(page.next());
+    return new ApiModel.BatchList(page.batches().stream()
+        .map(b -> ApiModel.Batch.of(b.submission().batchId(), b.submission(), b.status())).toList(),
+        next, next == null ? null : Listing.next(uri, next));
   }
 
   @GET

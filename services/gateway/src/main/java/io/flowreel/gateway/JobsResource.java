@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlTargetKind;
 import io.flowreel.messages.RenderTask;
+import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
+import io.flowreel.tracker.TimeIndex;
 import io.flowreel.tracker.StoredArtifact;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -19,11 +22,15 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -37,6 +44,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 public class JobsResource {
 
   private static final Duration RETRY_VISIBLE = Duration.ofSeconds(5);
+  /** Most jobs of a batch one page reads for a filter (as the tracker's index pages). */
+  private static final int MAX_SCANNED = 5_000;
   /** Output names are the publisher's ({@code video}, {@code poster}, {@code manifest}); these are echoed. */
   private static final Pattern OUTPUT_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
@@ -55,6 +64,83 @@ public class JobsResource {
     this.streams = streams;
     this.links = links;
     this.json = json;
+  }
+
+  @GET
+  @Operation(summary = "The tenant's jobs, newest first, a page at a time",
+      description = "Filters: state (queued, running, succeeded, failed, cancelled), batch, since and until "
+          + "(ISO-8601, by submission time; until exclusive), tenant (operators only). 'cursor' from the previous "
+          + "page continues the list; 'next' is that request. A page may hold fewer than 'limit' jobs (a rare filter "
+          + "reads a bounded part of the history per page) and still have a next one; the list ends without 'next'.")
+  public ApiModel.JobList list(@QueryParam("state") String state, @QueryParam("batch") String batch,
+      @QueryParam("since") String since, @QueryParam("until") String until, @QueryParam("tenant") String tenant,
+      @QueryParam("cursor") String cursor, @QueryParam("limit") @DefaultValue("100") int limit,
+      @Context SecurityContext security, @Context UriInfo uri) {
+    Caller caller = Caller.of(security);
+    String owner = Listing.tenant(caller, tenant);
+    JobState wanted = state(state);
+    long from = Listing.millis("since", since, 0);
+    long to = Listing.millis("until", until, Long.MAX_VALUE);
+    Listing.limit(limit);
+    if (batch != null) {
+      return batchJobs(views.batch(batch, caller), owner, wanted, from, to, cursor, limit, uri);
+    }
+    String after = Listing.decode(cursor, position -> TimeIndex.ofTenant(position, owner));
+    TrackerClient.JobList page = tracker.jobs(owner, wanted, from, to, after, limit);
+    return list(page.jobs(), Listing.encode(page.next()), uri);
+  }
+
+  /** A batch's jobs in submission order, filtered; the cursor is a position in the batch. */
+  private ApiModel.JobList batchJobs(ApiModel.Batch batch, String owner, JobState state, long since, long until,
+      String cursor, int limit, UriInfo uri) {
+    if (!batch.tenant().equals(owner)) {
+      throw ApiException.notFound("no batch " + batch.id() + " of tenant " + owner);
+    }
+    String position = Listing.decode(cursor, p -> p.matches("i[0-9]{1,9}"));
+    int from = position == null ? 0 : Integer.parseInt(position.substring(1));
+    int start = from;
+    List<JobStatus> found = new ArrayList<>();
+    while (from < batch.total() && found.size() < limit && from - start < MAX_SCANNED) {
+      int page = (int) Math.min(BatchesResource.MAX_PAGE, batch.total() - from);
+      int next = from + page;
+      for (JobStatus job : tracker.batchJobs(batch.id(), from, page)) {
+        if ((state == null || job.state() == state) && job.submittedMillis() >= since && job.submittedMillis() < until) {
+          found.add(job);
+          if (found.size() == limit) {
+            next = indexInBatch(job) + 1;
+            break;
+          }
+        }
+      }
+      from = next;
+    }
+    return list(found, from < batch.total() ? Listing.encode("i" + from) : null, uri);
+  }
+
+  /** A job's place in its batch: its id is the batch id and the index ({@code Ids.jobId}). */
+  private static int indexInBatch(JobStatus job) {
+    return Integer.parseInt(job.jobId().substring(job.batchId().length() + 1));
+  }
+
+  private ApiModel.JobList list(List<JobStatus> jobs, String cursor, UriInfo uri) {
+    return new ApiModel.JobList(jobs.stream().map(views::job).toList(), cursor,
+        cursor == null ? null : Listing.next(uri, cursor));
+  }
+
+  private static JobState state(String state) {
+    if (state == null || state.isBlank()) {
+      return null;
+    }
+    try {
+      JobState parsed = JobState.valueOf(state.trim().toUpperCase(Locale.ROOT));
+      if (parsed != JobState.UNKNOWN) {
+        return parsed;
+      }
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    throw ApiException.badRequest("state must be one of queued, running, succeeded, failed, cancelled, not '"
+        + state + "'");
   }
 
   @GET

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.tracker.BatchStatus;
+import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
 import io.flowreel.tracker.TenantStatus;
@@ -50,9 +51,36 @@ public class TrackerClient {
     return get("/tracker/batches/" + batchId, JSON.constructType(TrackedBatch.class));
   }
 
+  /** A page of a tenant's jobs, newest first, and the position after it (null at the end). */
+  public record JobList(List<JobStatus> jobs, String next) {}
+
+  /** A page of a tenant's batches, newest first, and the position after it (null at the end). */
+  public record BatchList(List<TrackedBatch> batches, String next) {}
+
+  /** The tenant's jobs submitted in [since, until) (epoch ms), in {@code state} if not null, below {@code after}. */
+  public JobList jobs(String tenant, JobState state, long since, long until, String after, int limit) {
+    return this.<JobList>get("/tracker/jobs?" + query(tenant, since, until, after, limit)
+        + (state == null ? "" : "&state=" + state), JSON.constructType(JobList.class)).orElseThrow();
+  }
+
+  /** The tenant's batches submitted in [since, until), only unfinished ones ({@code open}) or finished ones. */
+  public BatchList batches(String tenant, Boolean open, long since, long until, String after, int limit) {
+    return this.<BatchList>get("/tracker/batches?" + query(tenant, since, until, after, limit)
+        + (open == null ? "" : "&open=" + open), JSON.constructType(BatchList.class)).orElseThrow();
+  }
+
+  private static String query(String tenant, long since, long until, String after, int limit) {
+    return "tenant=" + encode(tenant) + "&since=" + since + "&until=" + until + "&limit=" + limit
+        + (after == null ? "" : "&after=" + encode(after));
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
   /** The tenant's unfinished jobs, all batches together. */
   public TenantStatus tenant(String tenant) {
-    return this.<TenantStatus>get("/tracker/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8),
+    return this.<TenantStatus>get("/tracker/tenants/" + encode(tenant),
         JSON.constructType(TenantStatus.class)).orElseGet(() -> new TenantStatus(tenant, 0, 0));
   }
 

@@ -20,6 +20,8 @@ import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlAction;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.ControlTargetKind;
+import io.flowreel.messages.DeadLetter;
+import io.flowreel.messages.JobSpec;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.SchedulerInput;
 import io.flowreel.messages.SchedulerInputKind;
@@ -289,6 +291,72 @@ class GatewayApiTest {
     }
     // There, a PAUSE would replace the latest CANCEL or a retry's attempt: only the scheduler acts on these.
     assertThat(readCommitted("flowreel.control", batch)).isEmpty();
+  }
+
+  @Test
+  void listsAskTheTrackerForTheCallersOwnWorkAndCursorsStayInTheirList() {
+    String batch = "b-" + "9".repeat(24);
+    String job = batch + "-000000";
+    String next = "it-studio/0001795977156003/" + job;
+    tracker.answerUnder("/tracker/jobs?", query -> Reply.json("{\"jobs\": [" + JOB_AT.formatted(job, batch, 1, "",
+        "RUNNING") + "], \"next\": \"" + next + "\"}"));
+
+    JsonPath page = as(STUDIO).get("/v1/jobs?state=running&since=2026-12-01T00:00:00Z&limit=1").then().statusCode(200)
+        .extract().jsonPath();
+    assertThat(page.getList("jobs.id", String.class)).containsExactly(job);
+    String cursor = page.getString("cursor");
+    assertThat(page.getString("next")).startsWith("/v1/jobs?").contains("state=running", "limit=1",
+        "cursor=" + cursor);
+    assertThat(tracker.requests()).last().asString().startsWith("/tracker/jobs?tenant=it-studio&since=1796083200000&")
+        .contains("&limit=1", "&state=RUNNING");
+
+    as(STUDIO).get("/v1/jobs?cursor=" + cursor).then().statusCode(200);
+    assertThat(tracker.requests()).last().asString().contains("&after=" + next.replace("/", "%2F"));
+    as("studio-q").get("/v1/jobs?cursor=" + cursor).then().statusCode(400)
+        .body("reason", containsString("belongs to another list"));
+    as(STUDIO).get("/v1/jobs?tenant=studio-q").then().statusCode(403)
+        .body("reason", containsString("lists its own work only"));
+    as(GatewayTestResources.OPERATOR).get("/v1/jobs?tenant=studio-q").then().statusCode(200);
+    assertThat(tracker.requests()).last().asString().startsWith("/tracker/jobs?tenant=studio-q&");
+    as(STUDIO).get("/v1/jobs?state=stuck").then().statusCode(400).body("reason", containsString("state must be"));
+    as(STUDIO).get("/v1/jobs?since=yesterday").then().statusCode(400).body("reason", containsString("ISO-8601"));
+    as(STUDIO).get("/v1/batches?state=finished").then().statusCode(400).body("reason", containsString("open or done"));
+  }
+
+  @Test
+  void aStagesDeadLettersAreListedWithTheirCauseAndHowToRunThemAgainToTheirOwnersOnly() {
+    String ours = "b-" + "a".repeat(24) + "-000000";
+    String theirs = "b-" + "b".repeat(24) + "-000000";
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+      for (String[] letter : List.of(new String[] {ours, STUDIO}, new String[] {theirs, "studio-q"})) {
+        JobSpec spec = JobSpec.newBuilder().setJobId(letter[0]).setBatchId(letter[0].substring(0, 26))
+            .setTenant(letter[1]).setPrompt("p").setSeed(1).setWidth(64).setHeight(64).setFrames(5).setFps(8)
+            .setPack("tiny").build();
+        DeadLetter dead = DeadLetter.newBuilder()
+            .setTask(RenderTask.newBuilder().setSpec(spec).setAttempt(2).setRoutingSlip(List.of(Stage.DENOISE))
+                .setCreatedAtMillis(1).build())
+            .setStage(Stage.DENOISE).setError("latent sha256 mismatch").setErrorClass("IntegrityException")
+            .setDeliveryAttempts(5).setTimeMillis(1_796_083_200_000L).build();
+        producer.send(new ProducerRecord<>("flowreel.dlq.denoise", letter[0],
+            Topics.deadLetters(Stage.DENOISE).serializeValue(dead)));
+      }
+      producer.flush();
+    }
+
+    JsonPath own = as(STUDIO).get("/v1/dead-letters?stage=denoise").then().statusCode(200).extract().jsonPath();
+    assertThat(own.getList("deadLetters.jobId", String.class)).contains(ours).doesNotContain(theirs);
+    Map<String, Object> letter = own.getList("deadLetters", Map.class).stream()
+        .filter(l -> ours.equals(l.get("jobId"))).findFirst().orElseThrow();
+    assertThat(letter).containsEntry("error", "latent sha256 mismatch").containsEntry("attempt", 2)
+        .containsEntry("deliveryAttempts", 5).containsEntry("retry", "/v1/jobs/" + ours + "/retry?from=denoise")
+        .containsEntry("deadLetteredAt", "2026-12-01T00:00:00Z");
+    assertThat(as(GatewayTestResources.OPERATOR).get("/v1/dead-letters?stage=denoise").then().statusCode(200)
+        .extract().jsonPath().getList("deadLetters.jobId", String.class)).contains(ours, theirs);
+    as(STUDIO).get("/v1/dead-letters?stage=render").then().statusCode(400)
+        .body("reason", containsString("stage must be one of"));
   }
 
   @Test
