@@ -76,6 +76,11 @@ final class GatewayClient {
     return send(request("/v1/batches/" + id + "/jobs?from=" + from + "&limit=" + limit).GET().build());
   }
 
+  /** A GET of a list ({@code /v1/jobs?...}, a {@code next} link), as the gateway answers it. */
+  JsonNode list(String pathAndQuery) throws GatewayException {
+    return send(request(pathAndQuery).GET().build());
+  }
+
   JsonNode cancelJob(String id) throws GatewayException {
     return send(request("/v1/jobs/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
   }

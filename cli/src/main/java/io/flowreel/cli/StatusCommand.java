@@ -66,7 +66,7 @@ final class StatusCommand extends GatewayCommand {
     return 0;
   }
 
-  private static String summary(JsonNode job) {
+  static String summary(JsonNode job) {
     String line = String.format("%s  %-9s %-8s %3.0f%%  attempt %d", job.path("id").asText(),
         job.path("state").asText(), job.path("stage").asText("-"), 100 * job.path("progress").asDouble(),
         job.path("attempt").asInt());

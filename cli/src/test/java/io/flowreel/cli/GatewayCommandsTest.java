@@ -237,6 +237,17 @@ class GatewayCommandsTest {
     err.getBuffer().setLength(0);
     assertThat(run("priority", id, "10")).isEqualTo(2);
     assertThat(err.toString()).contains("from 0 (lowest) to 9 (highest), not 10");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("list", "--batch", id, "--state", "succeeded")).as(err.toString()).isZero();
+    assertThat(out.toString().lines()).hasSize(2).allMatch(line -> line.startsWith(id + "-00000")
+        && line.contains("SUCCEEDED"));
+    out.getBuffer().setLength(0);
+    assertThat(run("list", "--batches", "--limit", "1")).as(err.toString()).isZero();
+    assertThat(out.toString()).as("the newest batch first").startsWith(id + "  ").contains("2 succeeded");
+    out.getBuffer().setLength(0);
+    assertThat(run("dead-letters", "--stage", "denoise")).as(err.toString()).isZero();
+    assertThat(out.toString()).isEqualTo("no dead letters at denoise" + System.lineSeparator());
   }
 
   @Test
