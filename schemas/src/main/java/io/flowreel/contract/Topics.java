@@ -1,5 +1,6 @@
 package io.flowreel.contract;
 
+import io.flowreel.messages.BatchFinished;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
@@ -33,6 +34,9 @@ public final class Topics {
    */
   public static final Topic<String, SchedulerInput> SCHEDULE =
       new Topic<>("flowreel.schedule", Serdes.String(), MessageSerdes.schedulerInput(), "stage id");
+  /** Batches whose every job has finished, keyed by batch id: the tracker's, for the batches' webhooks. */
+  public static final Topic<String, BatchFinished> BATCHES_FINISHED =
+      new Topic<>("flowreel.batches.finished", Serdes.String(), MessageSerdes.batchFinished(), "batch id");
   /** Accepted batches, keyed by batch id; compacted. */
   public static final Topic<String, BatchSubmission> BATCHES =
       new Topic<>("flowreel.batches", Serdes.String(), MessageSerdes.batchSubmission(), "batch id");
@@ -85,7 +89,7 @@ public final class Topics {
     List<Topic<?, ?>> all = new ArrayList<>();
     Stages.PIPELINE.forEach(s -> all.add(tasks(s)));
     Stages.PIPELINE.forEach(s -> all.add(deadLetters(s)));
-    all.addAll(List.of(UNREADABLE, EVENTS, BATCHES, CONTROL, SCHEDULE));
+    all.addAll(List.of(UNREADABLE, EVENTS, BATCHES, CONTROL, SCHEDULE, BATCHES_FINISHED));
     return all;
   }
 }

@@ -59,7 +59,8 @@ class ContractTest {
     assertThat(encode.name()).isEqualTo("flowreel.tasks.encode");
     assertThat(encode.deserializeValue(encode.serializeValue(task))).isEqualTo(task);
     assertThat(Topics.deadLetters(Stage.PUBLISH).name()).isEqualTo("flowreel.dlq.publish");
-    assertThat(Topics.all()).hasSize(2 * Stages.PIPELINE.size() + 5);
+    assertThat(Topics.all()).hasSize(2 * Stages.PIPELINE.size() + 6);
+    assertThat(Topics.BATCHES_FINISHED.name()).isEqualTo("flowreel.batches.finished");
   }
 
   @Test

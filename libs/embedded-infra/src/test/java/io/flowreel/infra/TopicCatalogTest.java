@@ -23,9 +23,9 @@ class TopicCatalogTest {
   }
 
   @Test
-  void declaresEveryStagesTasksAndDeadLettersPlusUnreadableEventsBatchesControlAndSchedule() {
+  void declaresEveryStagesTasksAndDeadLettersPlusUnreadableEventsBatchesControlScheduleAndFinishedBatches() {
     TopicCatalog catalog = TopicCatalog.standard();
-    assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 5);
+    assertThat(catalog.topics()).hasSize(2 * Stages.PIPELINE.size() + 6);
     for (String stage : Stages.PIPELINE.stream().map(Stages::id).toList()) {
       assertThat(catalog.topic("flowreel.tasks." + stage))
           .returns(1, Topic::partitions).returns(Topic.INFINITE, Topic::retentionMs)
@@ -43,6 +43,9 @@ class TopicCatalogTest {
     assertThat(catalog.topic("flowreel.schedule"))
         .returns(6, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
         .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy).returns("stage id", Topic::key);
+    assertThat(catalog.topic("flowreel.batches.finished"))
+        .returns(3, Topic::partitions).returns(7 * DAY_MS, Topic::retentionMs)
+        .returns(CleanupPolicy.DELETE, Topic::cleanupPolicy).returns("batch id", Topic::key);
     assertThat(catalog.topic("flowreel.batches"))
         .returns(3, Topic::partitions).returns(Topic.INFINITE, Topic::retentionMs)
         .returns(CleanupPolicy.COMPACT, Topic::cleanupPolicy).returns("batch id", Topic::key);

@@ -10,7 +10,7 @@ import java.util.Locale;
  * <p>Three forms are accepted: a JSON object {@code {"defaults": {...}, "jobs": [...]}}, a bare JSON
  * array of jobs, and JSON Lines (one job per line, an optional first line {@code {"defaults": {...}}}).
  */
-public record BatchRequest(JobRequest defaults, List<JobRequest> jobs) {
+public record BatchRequest(JobRequest defaults, List<JobRequest> jobs, String callbackUrl) {
 
   public static final int DEFAULT_MAX_JOBS = 10_000;
   public static final String JSON = "application/json";

@@ -24,6 +24,7 @@ final class BatchRequestReader {
 
   private static final String DEFAULTS = "defaults";
   private static final String JOBS = "jobs";
+  private static final String CALLBACK_URL = "callbackUrl";
   private static final int SHOWN_VALUE_CHARS = 40;
 
   // A repeated field or trailing text is refused like a typo: either would render something other
@@ -72,10 +73,12 @@ final class BatchRequestReader {
     }
     JobRequest defaults = JobRequest.EMPTY;
     JsonNode jobs;
+    String callbackUrl = null;
     if (root.isArray()) {
       jobs = root;
     } else if (root.isObject()) {
-      unknownFields(root, List.of(DEFAULTS, JOBS), "request", OptionalInt.empty());
+      unknownFields(root, List.of(DEFAULTS, JOBS, CALLBACK_URL), "request", OptionalInt.empty());
+      callbackUrl = callbackUrl(root, "request");
       jobs = root.get(JOBS);
       if (jobs == null || !jobs.isArray()) {
         throw refused("request: expected 'jobs', an array of job objects"
@@ -93,7 +96,7 @@ final class BatchRequestReader {
     for (int i = 0; i < jobs.size(); i++) {
       requests.add(readJob(jobs.get(i), Source.job(i, "")));
     }
-    return finish(defaults, requests);
+    return finish(defaults, requests, callbackUrl);
   }
 
   BatchRequest readJsonLines(byte[] body) {
@@ -107,12 +110,14 @@ final class BatchRequestReader {
       }
     }
     JobRequest defaults = JobRequest.EMPTY;
+    String callbackUrl = null;
     int firstJob = 0;
     JsonNode first = nodes.isEmpty() ? null : nodes.get(0);
     if (first != null && first.isObject() && first.has(DEFAULTS)) {
       String where = "line " + lineNrs.get(0);
-      unknownFields(first, List.of(DEFAULTS), where, OptionalInt.empty());
+      unknownFields(first, List.of(DEFAULTS, CALLBACK_URL), where, OptionalInt.empty());
       defaults = readJob(first.get(DEFAULTS), Source.defaults(" (" + where + ")"));
+      callbackUrl = callbackUrl(first, where);
       firstJob = 1;
     }
     checkCount(nodes.size() - firstJob);
@@ -124,7 +129,7 @@ final class BatchRequestReader {
       requests.add(node == null ? JobRequest.EMPTY
           : readJob(node, Source.job(i - firstJob, " (line " + lineNrs.get(i) + ")")));
     }
-    return finish(defaults, requests);
+    return finish(defaults, requests, callbackUrl);
   }
 
   private JsonNode parseLine(String text, int lineNr) {
@@ -137,11 +142,24 @@ final class BatchRequestReader {
     }
   }
 
-  private BatchRequest finish(JobRequest defaults, List<JobRequest> jobs) {
+  private BatchRequest finish(JobRequest defaults, List<JobRequest> jobs, String callbackUrl) {
     if (!problems.isEmpty()) {
       throw new InvalidBatchException(problems);
     }
-    return new BatchRequest(defaults, jobs);
+    return new BatchRequest(defaults, jobs, callbackUrl);
+  }
+
+  /** The batch's webhook address, if given; whether the tenant may use it is the gateway's to say. */
+  private String callbackUrl(JsonNode object, String where) {
+    JsonNode url = object.get(CALLBACK_URL);
+    if (url == null || url.isNull()) {
+      return null;
+    }
+    if (!url.isTextual() || url.asText().isBlank()) {
+      problems.add(BatchProblem.ofBatch(where + ": '" + CALLBACK_URL + "' must be a URL string, got " + shown(url)));
+      return null;
+    }
+    return url.asText().trim();
   }
 
   private void checkCount(int jobs) {

@@ -99,6 +99,7 @@ public final class BatchResolver {
         .setRequestSha256(requestSha256(jobs))
         .setTotal(jobs.size())
         .setCreatedAtMillis(clock.millis())
+        .setCallbackUrl(request.callbackUrl())
         .build();
     return new AcceptedBatch(submission, jobs);
   }

@@ -72,9 +72,20 @@ class BatchRequestTest {
   }
 
   @Test
+  void aBatchMayNameWhereItsWebhooksGoInEitherForm() {
+    assertThat(parse(JSON, "{\"callbackUrl\": \"https://hooks.example/a\", \"jobs\": [{\"prompt\": \"a\"}]}")
+        .callbackUrl()).isEqualTo("https://hooks.example/a");
+    assertThat(parse("application/jsonl", "{\"defaults\": {}, \"callbackUrl\": \"https://hooks.example/b\"}\n"
+        + "{\"prompt\": \"a\"}").callbackUrl()).isEqualTo("https://hooks.example/b");
+    assertThat(parse(JSON, "[{\"prompt\": \"a\"}]").callbackUrl()).isNull();
+    assertRefused(() -> parse(JSON, "{\"callbackUrl\": 7, \"jobs\": [{\"prompt\": \"a\"}]}"),
+        "request: 'callbackUrl' must be a URL string, got 7");
+  }
+
+  @Test
   void unknownFieldsOfTheRequestAndItsDefaultsAreNamed() {
     assertRefused(() -> parse(JSON, "{\"defaults\": {\"size\": 3}, \"job\": [], \"jobs\": [{\"prompt\": \"a\"}]}"),
-        "request: unknown field 'job'; allowed: defaults, jobs",
+        "request: unknown field 'job'; allowed: defaults, jobs, callbackUrl",
         "defaults: unknown field 'size'; allowed: prompt, negativePrompt, seed, width, height, frames, fps, "
             + "steps, guidance, shift, pack, priority, rewrite, upsample");
   }

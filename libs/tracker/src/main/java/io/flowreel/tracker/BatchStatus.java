@@ -2,6 +2,7 @@ package io.flowreel.tracker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.flowreel.messages.BatchFinished;
 
 /**
  * Job counts of one batch, stored as JSON in the {@code batches} store. Kept by moving a job from
@@ -45,6 +46,12 @@ public record BatchStatus(
       next = next.count(after, +1);
     }
     return next;
+  }
+
+  /** What the tracker tells when every job of the batch has finished. */
+  public BatchFinished finished() {
+    return BatchFinished.newBuilder().setBatchId(batchId).setTenant(tenant).setTotal(total).setSucceeded(succeeded)
+        .setFailed(failed).setCancelled(cancelled).setTimeMillis(System.currentTimeMillis()).build();
   }
 
   /** The counts after one of the batch's jobs changed state; the first change names the batch. */

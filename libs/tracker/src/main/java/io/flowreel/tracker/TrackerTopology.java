@@ -12,8 +12,10 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -27,6 +29,7 @@ import org.apache.kafka.streams.state.Stores;
  *   -> JobFold: JobStateMachine.apply            -> store "jobs"    (JobStatus by job id)
  *      and, when the job's state changed, a JobChange by batch id -> repartition "job-changes"
  *   -> aggregate: move the job between counts    -> store "batches" (BatchStatus by batch id)
+ *      and, when every job of the batch is done  -> flowreel.batches.finished (BatchFinished by batch id)
  *   and the same JobChange by tenant             -> repartition "tenant-changes"
  *   -> aggregate: move the job between counts    -> store "tenants" (TenantStatus by tenant: the queue quota's)
  * flowreel.batches (BatchSubmission by batch id)   -> store "submissions" (Submission by batch id)
@@ -88,7 +91,7 @@ public final class TrackerTopology {
     KStream<String, JobChange> changes = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Topics.EVENTS.keySerde(), Topics.EVENTS.valueSerde()))
         .process(JobFold::new, Named.as("job-fold"), JOBS_STORE, JOBS_BY_TIME_STORE);
-    changes
+    KTable<String, BatchStatus> batches = changes
         .repartition(Repartitioned.<String, JobChange>as(JOB_CHANGES)
             .withKeySerde(Serdes.String())
             .withValueSerde(JobChange.serde()))
@@ -99,6 +102,13 @@ public final class TrackerTopology {
             Materialized.<String, BatchStatus, KeyValueStore<Bytes, byte[]>>as(BATCHES_STORE)
                 .withKeySerde(Serdes.String())
                 .withValueSerde(JsonSerde.batchStatus()));
+    // Whenever a batch's last job finishes: what the batch's webhook is made of (at-least-once is enough there,
+    // and a batch a retry reopened finishes, and says so, again).
+    batches.toStream()
+        .filter((batchId, batch) -> batch != null && batch.total() > 0 && batch.done() == batch.total())
+        .mapValues(BatchStatus::finished)
+        .to(Topics.BATCHES_FINISHED.name(),
+            Produced.with(Topics.BATCHES_FINISHED.keySerde(), Topics.BATCHES_FINISHED.valueSerde()));
     changes
         .selectKey((batchId, change) -> change.tenant())
         .repartition(Repartitioned.<String, JobChange>as(TENANT_CHANGES)

@@ -10,6 +10,7 @@ import static io.flowreel.messages.StageEventType.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flowreel.contract.Topics;
+import io.flowreel.messages.BatchFinished;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -86,7 +88,7 @@ class TrackerTopologyTest {
     submissions.pipeInput("b-1", batch);
 
     KeyValueStore<String, Submission> store = driver.getKeyValueStore(TrackerTopology.SUBMISSIONS_STORE);
-    assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234));
+    assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234, null));
   }
 
   @Test
@@ -178,6 +180,29 @@ class TrackerTopologyTest {
     runAll(job, 2, UPSAMPLE, PUBLISH);
     assertThat(jobs.get("job-1").state()).isEqualTo(JobState.SUCCEEDED);
     assertThat(batches.get("batch-1")).isEqualTo(new BatchStatus("batch-1", "studio-a", 1, 0, 0, 1, 0, 0));
+  }
+
+  @Test
+  void aBatchWhoseLastJobFinishesIsToldOnceAndAgainAfterARetryFinishes() {
+    TestOutputTopic<String, BatchFinished> finished = driver.createOutputTopic(Topics.BATCHES_FINISHED.name(),
+        new StringDeserializer(), Topics.BATCHES_FINISHED.valueSerde().deserializer());
+    Events done = new Events("job-a", "batch-1");
+    Events failing = new Events("job-b", "batch-1");
+    send(done.queued(REWRITE, 1), failing.queued(REWRITE, 1));
+    runAll(done, 1, REWRITE, ENCODE, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+    assertThat(finished.readValuesToList()).as("one of two jobs done").isEmpty();
+
+    send(failing.event(ENCODE, 1, STARTED), failing.failed(ENCODE, 1, "tokenizer missing"));
+    assertThat(finished.readValuesToList()).singleElement().satisfies(batch -> {
+      assertThat(batch.getBatchId()).isEqualTo("batch-1");
+      assertThat(batch.getTenant()).isEqualTo("studio-a");
+      assertThat(List.of(batch.getTotal(), batch.getSucceeded(), batch.getFailed(), batch.getCancelled()))
+          .containsExactly(2L, 1L, 1L, 0L);
+    });
+
+    send(failing.queued(ENCODE, 2));
+    runAll(failing, 2, ENCODE, DENOISE, DECODE, UPSAMPLE, PUBLISH);
+    assertThat(finished.readValuesToList()).singleElement().returns(2L, BatchFinished::getSucceeded);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.flowreel.messages.codec;
 
+import io.flowreel.messages.BatchFinished;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
@@ -34,6 +35,10 @@ public final class MessageSerdes {
 
   public static AvroSerde<BatchSubmission> batchSubmission() {
     return AvroSerde.of(BatchSubmission.class, SchemaCatalogue.fromClasspath());
+  }
+
+  public static AvroSerde<BatchFinished> batchFinished() {
+    return AvroSerde.of(BatchFinished.class, SchemaCatalogue.fromClasspath());
   }
 
   public static AvroSerde<SchedulerInput> schedulerInput() {

@@ -1,5 +1,6 @@
 package io.flowreel.messages.codec;
 
+import io.flowreel.messages.BatchFinished;
 import io.flowreel.messages.BatchSubmission;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.DeadLetter;
@@ -35,7 +36,7 @@ public final class SchemaCatalogue implements SchemaStore {
   /** The top-level messages; every other named type is reachable from them. */
   public static final List<Schema> MESSAGES = List.of(RenderTask.getClassSchema(),
       StageEvent.getClassSchema(), ControlCommand.getClassSchema(), DeadLetter.getClassSchema(),
-      BatchSubmission.getClassSchema(), SchedulerInput.getClassSchema());
+      BatchSubmission.getClassSchema(), SchedulerInput.getClassSchema(), BatchFinished.getClassSchema());
 
   /** Where the build puts {@code schemas/released} inside the jar. */
   static final String RELEASED = "io/flowreel/messages/released/";
