@@ -390,6 +390,49 @@ class GatewayIT {
 
   // --- HTTP ---
 
+  /** A studio pauses a batch, raises its priority, resumes it, then finds it in its lists (docs/api.md quotes it). */
+  @Test
+  void aStudioPausesRaisesAndResumesABatchThenListsItsWork() throws Exception {
+    String body = "{\"defaults\": {" + SMALL + "}, \"jobs\": [{\"prompt\": \"a red ball\", \"seed\": 1}, "
+        + "{\"prompt\": \"a blue box\", \"seed\": 2}, {\"prompt\": \"a green ball\", \"seed\": 3}]}";
+    Reply created = post("/v1/batches", body, "application/json", "steered-1");
+    String batchId = created.json().path("batch").path("id").asText();
+    List<String> jobIds = texts(created.json().path("jobIds"));
+    Reply paused = send(studioKey, "POST", "/v1/batches/" + batchId + "/pause", null, null);
+    assertThat(paused.status()).as(paused.text()).isEqualTo(202);
+    String last = jobIds.get(2);
+    await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(500))
+        .until(() -> HTTP.send(authorized(HttpRequest.newBuilder(URI.create(api + "/v1/jobs/" + last)), studioKey)
+            .GET().build(), HttpResponse.BodyHandlers.ofString()).body().contains("\"paused\":true"));
+    Reply held = get("/v1/jobs/" + last);
+    assertThat(held.json().path("paused").asBoolean()).isTrue();
+
+    Reply raised = send(studioKey, "POST", "/v1/batches/" + batchId + "/priority", "{\"priority\": 7}", null);
+    assertThat(raised.status()).as(raised.text()).isEqualTo(202);
+    Reply resumed = send(studioKey, "POST", "/v1/batches/" + batchId + "/resume", null, null);
+    assertThat(resumed.status()).as(resumed.text()).isEqualTo(202);
+    await().atMost(JOB_TIMEOUT).pollInterval(Duration.ofMillis(500))
+        .until(() -> HTTP.send(authorized(HttpRequest.newBuilder(URI.create(api + "/v1/batches/" + batchId)), studioKey)
+            .GET().build(), HttpResponse.BodyHandlers.ofString()).body().contains("\"succeeded\":3"));
+    JsonNode done = get("/v1/jobs/" + last).json();
+    assertThat(done.path("paused").asBoolean()).isFalse();
+    assertThat(done.path("spec").path("priority").asInt()).isEqualTo(7);
+
+    Reply page1 = get("/v1/jobs?batch=" + batchId + "&state=succeeded&limit=2");
+    assertThat(texts(page1.json().path("jobs"), "id")).containsExactlyElementsOf(jobIds.subList(0, 2));
+    Reply page2 = get(page1.json().path("next").asText());
+    assertThat(texts(page2.json().path("jobs"), "id")).containsExactly(jobIds.get(2));
+    assertThat(page2.json().has("next")).isFalse();
+    Reply newest = get("/v1/jobs?state=succeeded&limit=1");
+    assertThat(texts(newest.json().path("jobs"), "id")).containsExactly(jobIds.get(2));
+    Reply batches = get("/v1/batches?state=done&limit=1");
+    assertThat(texts(batches.json().path("batches"), "id")).containsExactly(batchId);
+    assertThat(get("/v1/usage").json().path("tenant").asText()).isEqualTo("it-studio");
+    Reply letters = get("/v1/dead-letters?stage=denoise");
+    assertThat(letters.status()).isEqualTo(200);
+    assertThat(get("/v1/webhooks/secret").status()).as("no webhook secret on this farm").isEqualTo(404);
+  }
+
   private record Reply(int status, String text, java.net.http.HttpHeaders headers) {
     JsonNode json() throws Exception {
       return JSON.readTree(text);

@@ -41,15 +41,21 @@ class SchedulingIT {
   private static final int RUNNING_QUOTA = 1;
   private String cleanUp;
 
+  /** Where the default tenant's webhooks go: a receiver that fails the first tries of each. */
+  private static WebhookReceiver receiver;
+
   @BeforeAll
   static void startFarm() throws Exception {
+    receiver = WebhookReceiver.start(2);
     Path dir = Path.of("target", "it-scheduling").toAbsolutePath();
     DataDirs.delete(dir);
     Map<Stage, Integer> workers = RenderFarm.oneOfEachStage();
     workers.put(Stage.REWRITE, 2);
     farm = RenderFarm.start(dir, workers, true, Map.of("FLOWREEL_SIMULATED_COMPUTE_HOLD", "50ms",
         "FLOWREEL_GATEWAY_QUEUE_QUOTA", "studio-c=" + QUEUE_QUOTA,
-        "FLOWREEL_SCHEDULER_RUNNING_QUOTA", "studio-c=" + RUNNING_QUOTA));
+        "FLOWREEL_SCHEDULER_RUNNING_QUOTA", "studio-c=" + RUNNING_QUOTA,
+        "FLOWREEL_GATEWAY_WEBHOOK_SECRET", "it-webhook-secret-" + "0123456789".repeat(4),
+        "FLOWREEL_GATEWAY_CALLBACK_HOSTS", "default=127.0.0.1:" + receiver.port()));
     stageWorkers = workers;
     studioA = new GatewayClient(farm.gatewayUrl(), farm.credentials().localKey(), Duration.ofSeconds(60));
     studioB = new GatewayClient(farm.gatewayUrl(), farm.credentials().issue("studio-b", ApiKeys.Role.STUDIO),
@@ -62,6 +68,9 @@ class SchedulingIT {
   static void stopFarm() {
     if (farm != null) {
       farm.close();
+    }
+    if (receiver != null) {
+      receiver.close();
     }
   }
 
@@ -237,6 +246,47 @@ class SchedulingIT {
     System.out.printf("resumed at priority 9: %d background rewrites started before the batch's last one%n",
         overtaking);
     assertThat(overtaking).isLessThanOrEqualTo(stageWorkers.get(Stage.REWRITE));
+  }
+
+  @Test
+  void aBatchsWebhooksArriveSignedEachUnderItsIdAfterTheReceiverFailedTheirFirstTries() throws Exception {
+    String url = "http://127.0.0.1:" + receiver.port() + "/hooks";
+    String body = batch(3, 0).replaceFirst("\\{", "{\"callbackUrl\": \"" + url + "\", ");
+    HttpResponse<String> answer = studioA.post("/v1/batches", body, "with-webhooks");
+    assertThat(answer.statusCode()).as(answer.body()).isIn(201, 202);
+    String batchId = GatewayClient.json(answer).path("batch").path("id").asText();
+    List<String> jobIds = jobs(studioA, batchId);
+
+    await("the batch's webhooks").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> receiver.delivered(batchId).stream().map(h -> h.json().path("type").asText()).toList()
+            .containsAll(List.of("job.succeeded", "batch.done"))
+            && receiver.delivered(batchId).stream().filter(h -> h.json().path("type").asText().equals("job.succeeded"))
+                .map(h -> h.json().path("jobId").asText()).distinct().count() == 3);
+    receiver.delivered(batchId).forEach(hook -> System.out.printf("webhook %s (refused %d times first): %s%n",
+        hook.id(), receiver.refusedTries(hook.id()), new String(hook.body(), java.nio.charset.StandardCharsets.UTF_8)));
+    String secret = studioA.getJson("/v1/webhooks/secret").path("secret").asText();
+    for (WebhookReceiver.Hook hook : receiver.delivered(batchId)) {
+      assertThat(hook.signature()).as("signature of " + hook.id()).isEqualTo(WebhookReceiver.sign(secret, hook.body()));
+      assertThat(hook.json().path("id").asText()).isEqualTo(hook.id());
+      assertThat(receiver.refusedTries(hook.id())).as("tries refused before " + hook.id() + " got through")
+          .isEqualTo(2);
+    }
+    assertThat(receiver.delivered(batchId).stream().filter(h -> h.json().path("type").asText().equals("batch.done"))
+        .map(WebhookReceiver.Hook::json)).first().satisfies(done -> {
+          assertThat(done.path("total").asInt()).isEqualTo(3);
+          assertThat(done.path("succeeded").asInt()).isEqualTo(3);
+        });
+    assertThat(receiver.delivered(batchId).stream().filter(h -> h.json().path("type").asText().equals("job.succeeded"))
+        .map(h -> h.json().path("jobId").asText()).distinct()).containsExactlyInAnyOrderElementsOf(jobIds);
+
+    // Only the hosts the operator allowed the tenant: not the cloud's metadata address, and not for another tenant.
+    HttpResponse<String> internal = studioA.post("/v1/batches",
+        batch(1, 0).replaceFirst("\\{", "{\"callbackUrl\": \"http://169.254.169.254/latest/meta-data\", "), null);
+    assertThat(internal.statusCode()).as(internal.body()).isEqualTo(400);
+    assertThat(GatewayClient.json(internal).path("reason").asText())
+        .contains("is not one tenant default may send webhooks to");
+    HttpResponse<String> otherTenant = studioB.post("/v1/batches", body, null);
+    assertThat(otherTenant.statusCode()).as(otherTenant.body()).isEqualTo(400);
   }
 
   /** Most tasks running at once, each from its STARTED to its SUCCEEDED event. */

@@ -68,15 +68,17 @@ public class BatchesResource {
   private final EventStreams streams;
   private final GatewayConfig config;
   private final QueueQuota quota;
+  private final Webhooks webhooks;
   private final BatchResolver resolver;
   private final byte[] idSecret;
   /** Idempotency keys of submissions in progress in this gateway: a concurrent repeat waits its turn. */
   private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
 
   BatchesResource(PipelineDispatcher dispatcher, TrackerClient tracker, Views views, EventStreams streams,
-      GatewayConfig config, QueueQuota quota) {
+      GatewayConfig config, QueueQuota quota, Webhooks webhooks) {
     this.dispatcher = dispatcher;
     this.quota = quota;
+    this.webhooks = webhooks;
     this.tracker = tracker;
     this.views = views;
     this.streams = streams;
@@ -116,6 +118,9 @@ public class BatchesResource {
     }
     BatchRequest request = BatchRequest.parse(body, contentType, config.gateway().maxJobsPerBatch());
     AcceptedBatch accepted = resolver.resolve(request, tenant, batchId, idempotencyKey);
+    if (request.callbackUrl() != null) {
+      webhooks.check(tenant, request.callbackUrl());
+    }
 
     if (!inProgress.add(batchId)) {
       throw ApiException.conflict("a request with this Idempotency-Key is being processed; repeat it when it "

@@ -103,6 +103,25 @@ public interface GatewayConfig {
      */
     Optional<String> queueQuota();
 
+    /**
+     * Signs webhooks: each tenant's signing key is derived from it (HMAC-SHA256 of the tenant's name), and a
+     * studio reads its own at {@code GET /v1/webhooks/secret}. At least 32 characters, the same on every gateway.
+     * Unset: batches with a {@code callbackUrl} are refused.
+     */
+    Optional<String> webhookSecret();
+
+    /**
+     * Hosts each tenant's webhooks may go to, {@code TENANT=HOST|HOST,...,*=HOST}; a host is a name
+     * ({@code hooks.studio.example}), a name with a port ({@code 127.0.0.1:9000}) or a domain's names
+     * ({@code *.studio.example}). A tenant with none may not use webhooks, so the farm cannot be pointed at
+     * addresses of its own network.
+     */
+    Optional<String> callbackHosts();
+
+    /** Most tries of one webhook, 1 s apart and doubling (1, 2, 4... s), before it is given up and logged. */
+    @WithDefault("6")
+    int webhookAttempts();
+
     /** Most jobs in one batch. */
     @WithDefault("10000")
     int maxJobsPerBatch();
