@@ -1,6 +1,7 @@
 package io.flowreel.bench;
 
 import io.flowreel.contract.Stages;
+import io.flowreel.contract.TenantSettings;
 import io.flowreel.contract.Topics;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.SchedulerInput;
@@ -9,7 +10,6 @@ import io.flowreel.scheduler.Scheduler;
 import io.flowreel.scheduler.SchedulingRules;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,7 +28,7 @@ final class BenchScheduler {
     long commitMillis = Long.parseLong(System.getenv().getOrDefault("FLOWREEL_SCHEDULER_COMMIT_INTERVAL", "10"));
     Scheduler scheduler = Scheduler.start(new Scheduler.Settings(bootstrapServers, "flowreel-scheduler", stateDir,
         Duration.ofMillis(commitMillis), Duration.ofSeconds(1), Optional.empty(),
-        new SchedulingRules(Map.of(), lookahead, Duration.ofMinutes(10), 10)));
+        new SchedulingRules(TenantSettings.NONE, TenantSettings.NONE, lookahead, Duration.ofMinutes(10), 10)));
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (scheduler.state() != KafkaStreams.State.RUNNING) {
       if (System.nanoTime() > deadline) {
