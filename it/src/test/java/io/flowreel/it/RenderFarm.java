@@ -250,10 +250,20 @@ final class RenderFarm implements AutoCloseable {
         .map(r -> MessageSerdes.renderTask().deserialize(topic, r.value())).toList();
   }
 
+  /** Everything committed on a topic so far, read without a group (aborted transactions left out). */
+  List<ConsumerRecord<String, byte[]>> readCommitted(String topic) {
+    return read(topic, "read_committed");
+  }
+
   /** Everything on a topic so far, read without a group. */
   private List<ConsumerRecord<String, byte[]>> read(String topic) {
+    return read(topic, "read_uncommitted");
+  }
+
+  private List<ConsumerRecord<String, byte[]>> read(String topic, String isolation) {
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-        Map.of("bootstrap.servers", stack.bootstrapServers()), new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map.of("bootstrap.servers", stack.bootstrapServers(), "isolation.level", isolation),
+        new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);

@@ -6,17 +6,21 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flowreel.contract.ApiKeys;
 import io.flowreel.contract.Stages;
+import io.flowreel.contract.Topics;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,23 +101,39 @@ class SchedulingIT {
     int backgroundDone = studioA.getJson("/v1/batches/" + background).path("succeeded").asInt();
     assertThat(backgroundDone).as("background jobs finished by then").isLessThan(100);
 
+    // When the urgent task arrived at each stage's queue: the scheduler's own record of it ("W <since> <order key>"
+    // in its tasks store, whose changelog has every change: the store keeps no cache).
+    Map<String, Long> arrived = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> change : farm.readCommitted("flowreel-scheduler-tasks-changelog")) {
+      if (change.key().contains("/" + urgent + "/") && change.value() != null) {
+        String place = new String(change.value(), StandardCharsets.UTF_8);
+        if (place.startsWith("W ")) {
+          arrived.putIfAbsent(change.key().substring(0, change.key().indexOf('/')), Long.parseLong(place.split(" ")[1]));
+        }
+      }
+    }
     List<StageEvent> events = farm.allEvents();
     List<StageEvent> own = events.stream().filter(e -> e.getJobId().equals(urgent)).toList();
-    long waitingSince = own.stream().filter(e -> e.getType() == StageEventType.QUEUED).findFirst().orElseThrow()
-        .getTimeMillis();
     for (Stage stage : Stages.PIPELINE) {
+      // Admissions to the stage's topic, in order, each stamped with the scheduler's clock when it admitted it.
+      List<ConsumerRecord<String, byte[]>> admitted = farm.readCommitted(Topics.tasks(stage).name());
+      long since = arrived.getOrDefault(Stages.id(stage), -1L);
+      long urgentAdmitted = admitted.stream().filter(r -> r.key().equals(urgent)).findFirst().orElseThrow()
+          .timestamp();
+      // With lookahead 0 the next free worker takes the urgent task: no other task is admitted while it waits.
+      // Without the scheduler all 300 would be ahead of it.
+      long overtook = since < 0 ? 0 : admitted.stream().filter(r -> !r.key().equals(urgent))
+          .filter(r -> r.timestamp() > since && r.timestamp() < urgentAdmitted).count();
       long started = time(own, stage, StageEventType.STARTED);
-      long since = waitingSince;
-      // Tasks of other jobs this stage started while the urgent one waited there: at most those admitted to the
-      // stage's workers before the urgent job arrived (lookahead 0), one per worker. Without the scheduler: all 300.
-      long overtaken = events.stream().filter(e -> e.getStage() == stage && e.getType() == StageEventType.STARTED)
-          .filter(e -> !e.getJobId().equals(urgent))
+      long runningWhenItArrived = events.stream()
+          .filter(e -> e.getStage() == stage && e.getType() == StageEventType.STARTED && !e.getJobId().equals(urgent))
           .filter(e -> e.getTimeMillis() > since && e.getTimeMillis() < started).count();
-      System.out.printf("urgent job at %s: waited %d ms, %d other tasks started meanwhile%n", Stages.id(stage),
-          started - since, overtaken);
-      assertThat(overtaken).as("tasks started at " + Stages.id(stage) + " while the urgent job waited there")
+      System.out.printf("urgent job at %s: %s; %d other tasks admitted while it waited, %d started (admitted before "
+          + "it arrived)%n", Stages.id(stage), since < 0 ? "admitted on arrival"
+          : "waited " + (urgentAdmitted - since) + " ms for a worker", overtook, runningWhenItArrived);
+      assertThat(overtook).as("tasks admitted to " + Stages.id(stage) + " while the urgent job waited there").isZero();
+      assertThat(runningWhenItArrived).as("tasks started at " + Stages.id(stage) + " while it waited")
           .isLessThanOrEqualTo(stageWorkers.get(stage));
-      waitingSince = time(own, stage, StageEventType.SUCCEEDED);
     }
   }
 
@@ -263,7 +283,7 @@ class SchedulingIT {
             && receiver.delivered(batchId).stream().filter(h -> h.json().path("type").asText().equals("job.succeeded"))
                 .map(h -> h.json().path("jobId").asText()).distinct().count() == 3);
     receiver.delivered(batchId).forEach(hook -> System.out.printf("webhook %s (refused %d times first): %s%n",
-        hook.id(), receiver.refusedTries(hook.id()), new String(hook.body(), java.nio.charset.StandardCharsets.UTF_8)));
+        hook.id(), receiver.refusedTries(hook.id()), new String(hook.body(), StandardCharsets.UTF_8)));
     String secret = studioA.getJson("/v1/webhooks/secret").path("secret").asText();
     for (WebhookReceiver.Hook hook : receiver.delivered(batchId)) {
       assertThat(hook.signature()).as("signature of " + hook.id()).isEqualTo(WebhookReceiver.sign(secret, hook.body()));
