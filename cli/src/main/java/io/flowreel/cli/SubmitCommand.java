@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
     description = {"Submit a batch to a running gateway: FILE.jsonl (one job per line; a first line "
         + "{\"defaults\": {...}} may carry shared values) or FILE.json ({\"defaults\": {...}, \"jobs\": [...]} or an "
         + "array of jobs). Job fields: prompt, negativePrompt, seed, width, height, frames, fps, steps, guidance, shift, "
-        + "pack, priority, rewrite, upsample.",
+        + "pack, priority, rewrite, upsample, callbackUrl.",
         "Prints the batch id and its job ids; with --wait follows the batch to its end with a progress line per job."})
 final class SubmitCommand extends GatewayCommand {
 

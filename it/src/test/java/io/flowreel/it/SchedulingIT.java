@@ -271,7 +271,9 @@ class SchedulingIT {
   @Test
   void aBatchsWebhooksArriveSignedEachUnderItsIdAfterTheReceiverFailedTheirFirstTries() throws Exception {
     String url = "http://127.0.0.1:" + receiver.port() + "/hooks";
-    String body = batch(3, 0).replaceFirst("\\{", "{\"callbackUrl\": \"" + url + "\", ");
+    // The batch's webhooks go to /hooks, but for the first job's, which names its own address.
+    String body = batch(3, 0).replaceFirst("\\{", "{\"callbackUrl\": \"" + url + "\", ")
+        .replaceFirst("\"seed\": 0}", "\"seed\": 0, \"callbackUrl\": \"" + url.replace("/hooks", "/job-hooks") + "\"}");
     HttpResponse<String> answer = studioA.post("/v1/batches", body, "with-webhooks");
     assertThat(answer.statusCode()).as(answer.body()).isIn(201, 202);
     String batchId = GatewayClient.json(answer).path("batch").path("id").asText();
@@ -298,6 +300,8 @@ class SchedulingIT {
         });
     assertThat(receiver.delivered(batchId).stream().filter(h -> h.json().path("type").asText().equals("job.succeeded"))
         .map(h -> h.json().path("jobId").asText()).distinct()).containsExactlyInAnyOrderElementsOf(jobIds);
+    assertThat(receiver.delivered(batchId)).allSatisfy(hook -> assertThat(hook.path()).as(hook.id())
+        .isEqualTo(jobIds.get(0).equals(hook.json().path("jobId").asText()) ? "/job-hooks" : "/hooks"));
 
     // Only the hosts the operator allowed the tenant: not the cloud's metadata address, and not for another tenant.
     HttpResponse<String> internal = studioA.post("/v1/batches",

@@ -25,7 +25,7 @@ final class WebhookReceiver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One accepted webhook. */
-  record Hook(String id, String signature, byte[] body, JsonNode json) {}
+  record Hook(String path, String id, String signature, byte[] body, JsonNode json) {}
 
   private final HttpServer server;
   private final int failures;
@@ -78,7 +78,8 @@ final class WebhookReceiver implements AutoCloseable {
       status = 503;
     } else {
       try {
-        accepted.add(new Hook(id, exchange.getRequestHeaders().getFirst("Flowreel-Signature"), body,
+        accepted.add(new Hook(exchange.getRequestURI().getPath(), id,
+            exchange.getRequestHeaders().getFirst("Flowreel-Signature"), body,
             JSON.readTree(body)));
         status = 200;
       } catch (IOException e) {

@@ -146,7 +146,8 @@ final class BatchRequestReader {
     if (!problems.isEmpty()) {
       throw new InvalidBatchException(problems);
     }
-    return new BatchRequest(defaults, jobs, callbackUrl);
+    // The defaults' callbackUrl is the batch's, unless the request names one of its own.
+    return new BatchRequest(defaults, jobs, callbackUrl != null ? callbackUrl : defaults.callbackUrl());
   }
 
   /** The batch's webhook address, if given; whether the tenant may use it is the gateway's to say. */
@@ -191,7 +192,8 @@ final class BatchRequestReader {
         text(node, "pack", at),
         wholeNumber(node, "priority", at, JsonNode::canConvertToInt, JsonNode::intValue),
         bool(node, "rewrite", at),
-        bool(node, "upsample", at));
+        bool(node, "upsample", at),
+        text(node, CALLBACK_URL, at));
   }
 
   private void unknownFields(JsonNode object, List<String> allowed, String where, OptionalInt job) {

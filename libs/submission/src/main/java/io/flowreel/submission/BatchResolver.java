@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -70,6 +71,18 @@ public final class BatchResolver {
    * recorded in the submission and may be null. Throws {@link InvalidBatchException} with the
    * problems of all jobs, and then nothing of the batch is accepted.
    */
+  /** The jobs that named a webhook address of their own, other than the batch's. */
+  private static Map<String, String> jobCallbackUrls(BatchRequest request, List<JobSpec> jobs) {
+    Map<String, String> urls = new LinkedHashMap<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      String own = request.jobs().get(i).callbackUrl();
+      if (own != null && !own.equals(request.callbackUrl())) {
+        urls.put(jobs.get(i).getJobId(), own);
+      }
+    }
+    return urls;
+  }
+
   public AcceptedBatch resolve(BatchRequest request, String tenant, String batchId, String idempotencyKey) {
     Objects.requireNonNull(tenant, "tenant");
     if (!Ids.isBatchId(batchId)) {
@@ -100,6 +113,7 @@ public final class BatchResolver {
         .setTotal(jobs.size())
         .setCreatedAtMillis(clock.millis())
         .setCallbackUrl(request.callbackUrl())
+        .setJobCallbackUrls(jobCallbackUrls(request, jobs))
         .build();
     return new AcceptedBatch(submission, jobs);
   }

@@ -20,16 +20,20 @@ public record JobRequest(
     String pack,
     Integer priority,
     Boolean rewrite,
-    Boolean upsample) {
+    Boolean upsample,
+    String callbackUrl) {
 
   /** The JSON field names a job (and the defaults) may carry, in the order above. */
   public static final List<String> FIELDS = List.of("prompt", "negativePrompt", "seed", "width", "height",
-      "frames", "fps", "steps", "guidance", "shift", "pack", "priority", "rewrite", "upsample");
+      "frames", "fps", "steps", "guidance", "shift", "pack", "priority", "rewrite", "upsample", "callbackUrl");
 
   public static final JobRequest EMPTY =
-      new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new JobRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
-  /** This job with each field it leaves unset taken from {@code defaults}. */
+  /**
+   * This job with each field it leaves unset taken from {@code defaults}, but for {@code callbackUrl}: the
+   * defaults' is the batch's (where {@code batch.done} goes too), a job's own is that job's.
+   */
   public JobRequest withDefaults(JobRequest defaults) {
     return new JobRequest(
         or(prompt, defaults.prompt),
@@ -45,7 +49,8 @@ public record JobRequest(
         or(pack, defaults.pack),
         or(priority, defaults.priority),
         or(rewrite, defaults.rewrite),
-        or(upsample, defaults.upsample));
+        or(upsample, defaults.upsample),
+        callbackUrl);
   }
 
   private static <T> T or(T own, T fallback) {

@@ -28,10 +28,10 @@ class BatchRequestTest {
          ]}
         """);
     assertThat(request.defaults()).isEqualTo(new JobRequest(null, null, null, 128, null, null, null, null, null,
-        null, "tiny", null, false, null));
+        null, "tiny", null, false, null, null));
     assertThat(request.jobs()).containsExactly(
-        new JobRequest("a red ball", "blur", 9_000_000_000L, 64, 96, 9, 12, 4, 2.5, 1.0, "other", 3, true, false),
-        new JobRequest("a blue box", null, null, null, null, null, null, null, null, null, null, null, null, null));
+        new JobRequest("a red ball", "blur", 9_000_000_000L, 64, 96, 9, 12, 4, 2.5, 1.0, "other", 3, true, false, null),
+        new JobRequest("a blue box", null, null, null, null, null, null, null, null, null, null, null, null, null, null));
   }
 
   @Test
@@ -68,7 +68,7 @@ class BatchRequestTest {
   void unknownFieldIsNamedWithTheAllowedOnes() {
     assertRefused(() -> parse(JSON, "[{\"prompt\": \"a\"}, {\"prompt\": \"b\", \"widht\": 64}]"),
         "jobs[1]: unknown field 'widht'; allowed: prompt, negativePrompt, seed, width, height, frames, fps, "
-            + "steps, guidance, shift, pack, priority, rewrite, upsample");
+            + "steps, guidance, shift, pack, priority, rewrite, upsample, callbackUrl");
   }
 
   @Test
@@ -78,6 +78,11 @@ class BatchRequestTest {
     assertThat(parse("application/jsonl", "{\"defaults\": {}, \"callbackUrl\": \"https://hooks.example/b\"}\n"
         + "{\"prompt\": \"a\"}").callbackUrl()).isEqualTo("https://hooks.example/b");
     assertThat(parse(JSON, "[{\"prompt\": \"a\"}]").callbackUrl()).isNull();
+    BatchRequest own = parse(JSON, "{\"defaults\": {\"callbackUrl\": \"https://hooks.example/batch\"}, \"jobs\": ["
+        + "{\"prompt\": \"a\"}, {\"prompt\": \"b\", \"callbackUrl\": \"https://hooks.example/b\"}]}");
+    assertThat(own.callbackUrl()).as("the defaults' is the batch's").isEqualTo("https://hooks.example/batch");
+    assertThat(own.jobs().get(0).withDefaults(own.defaults()).callbackUrl()).as("not inherited").isNull();
+    assertThat(own.jobs().get(1).callbackUrl()).isEqualTo("https://hooks.example/b");
     assertRefused(() -> parse(JSON, "{\"callbackUrl\": 7, \"jobs\": [{\"prompt\": \"a\"}]}"),
         "request: 'callbackUrl' must be a URL string, got 7");
   }
@@ -87,7 +92,7 @@ class BatchRequestTest {
     assertRefused(() -> parse(JSON, "{\"defaults\": {\"size\": 3}, \"job\": [], \"jobs\": [{\"prompt\": \"a\"}]}"),
         "request: unknown field 'job'; allowed: defaults, jobs, callbackUrl",
         "defaults: unknown field 'size'; allowed: prompt, negativePrompt, seed, width, height, frames, fps, "
-            + "steps, guidance, shift, pack, priority, rewrite, upsample");
+            + "steps, guidance, shift, pack, priority, rewrite, upsample, callbackUrl");
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.flowreel.messages.codec.MessageSerdes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -88,7 +89,7 @@ class TrackerTopologyTest {
     submissions.pipeInput("b-1", batch);
 
     KeyValueStore<String, Submission> store = driver.getKeyValueStore(TrackerTopology.SUBMISSIONS_STORE);
-    assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234, null));
+    assertThat(store.get("b-1")).isEqualTo(new Submission("b-1", "studio-a", "key-1", "ef".repeat(32), 3, 1234, null, Map.of()));
   }
 
   @Test

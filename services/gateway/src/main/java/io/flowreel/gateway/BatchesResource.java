@@ -121,6 +121,8 @@ public class BatchesResource {
     if (request.callbackUrl() != null) {
       webhooks.check(tenant, request.callbackUrl());
     }
+    accepted.submission().getJobCallbackUrls().values().stream().map(CharSequence::toString).distinct()
+        .forEach(url -> webhooks.check(tenant, url));
 
     if (!inProgress.add(batchId)) {
       throw ApiException.conflict("a request with this Idempotency-Key is being processed; repeat it when it "

@@ -56,10 +56,10 @@ public class WebhookDeliverer {
   private final TrackerClient tracker;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
       .followRedirects(HttpClient.Redirect.NEVER).build();
-  /** Callback URL (or none) per batch id: a submission never changes. */
-  private final Map<String, Optional<String>> callbacks = new LinkedHashMap<>(16, 0.75f, true) {
+  /** Where each batch's webhooks go, by batch id: a submission never changes. */
+  private final Map<String, Callbacks> callbacks = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Optional<String>> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Callbacks> eldest) {
       return size() > CACHED_BATCHES;
     }
   };
@@ -138,7 +138,7 @@ public class WebhookDeliverer {
     if (webhook.isEmpty()) {
       return;
     }
-    Optional<String> url = callbackOf(webhook.get().batchId());
+    Optional<String> url = callbacksOf(webhook.get().batchId()).of(webhook.get().jobId());
     if (url.isPresent()) {
       deliver(webhook.get(), url.get());
     }
@@ -164,7 +164,7 @@ public class WebhookDeliverer {
     if (event.getError() != null) {
       body.put("error", event.getError());
     }
-    return Optional.of(new Webhook(id, type, event.getTenant(), event.getBatchId(), body));
+    return Optional.of(new Webhook(id, type, event.getTenant(), event.getBatchId(), event.getJobId(), body));
   }
 
   private static Webhook ofBatch(BatchFinished batch) {
@@ -175,29 +175,30 @@ public class WebhookDeliverer {
         .put("tenant", batch.getTenant()).put("batchId", batch.getBatchId()).put("total", batch.getTotal())
         .put("succeeded", batch.getSucceeded()).put("failed", batch.getFailed()).put("cancelled", batch.getCancelled())
         .put("batch", "/v1/batches/" + batch.getBatchId());
-    return new Webhook(id, "batch.done", batch.getTenant(), batch.getBatchId(), body);
+    return new Webhook(id, "batch.done", batch.getTenant(), batch.getBatchId(), null, body);
   }
 
-  /** The batch's callback URL, asking the tracker (again, while it is down) the first time. */
-  private Optional<String> callbackOf(String batchId) throws InterruptedException {
-    Optional<String> known = callbacks.get(batchId);
+  /** Where the batch's webhooks go, asking the tracker (again, while it is down) the first time. */
+  private Callbacks callbacksOf(String batchId) throws InterruptedException {
+    Callbacks known = callbacks.get(batchId);
     if (known != null) {
       return known;
     }
     Duration wait = FIRST_BACKOFF;
     while (running) {
       try {
-        Optional<String> url = tracker.batch(batchId).map(TrackerClient.TrackedBatch::submission)
-            .map(submission -> submission.callbackUrl());
-        callbacks.put(batchId, url);
-        return url;
+        Callbacks found = tracker.batch(batchId).map(TrackerClient.TrackedBatch::submission)
+            .map(submission -> new Callbacks(submission.callbackUrl(), submission.jobCallbackUrls()))
+            .orElse(Callbacks.NONE);
+        callbacks.put(batchId, found);
+        return found;
       } catch (TrackerClient.TrackerUnavailableException e) {
         LOG.warnf("webhooks wait for the tracker (%s)", e.getMessage());
         Thread.sleep(wait.toMillis());
         wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
       }
     }
-    return Optional.empty();
+    return Callbacks.NONE;
   }
 
   private void deliver(Webhook webhook, String url) throws InterruptedException {
@@ -241,5 +242,15 @@ public class WebhookDeliverer {
         outcome);
   }
 
-  private record Webhook(String id, String type, String tenant, String batchId, ObjectNode body) {}
+  /** @param jobId the job a job webhook is about; null for the batch's */
+  private record Webhook(String id, String type, String tenant, String batchId, String jobId, ObjectNode body) {}
+
+  /** A batch's callback URL (or none) and its jobs' own. */
+  private record Callbacks(String batch, Map<String, String> jobs) {
+    static final Callbacks NONE = new Callbacks(null, Map.of());
+
+    Optional<String> of(String jobId) {
+      return Optional.ofNullable(jobId == null ? batch : jobs.getOrDefault(jobId, batch));
+    }
+  }
 }
