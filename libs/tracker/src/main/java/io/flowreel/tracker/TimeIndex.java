@@ -21,11 +21,6 @@ public final class TimeIndex {
     return prefix(tenant, Math.max(0, Math.min(millis, 9_999_999_999_999L)));
   }
 
-  /** The id a key indexes. */
-  public static String id(String key) {
-    return key.substring(key.lastIndexOf('/') + 1);
-  }
-
   /** Whether {@code key} is one of {@code tenant}'s. */
   public static boolean ofTenant(String key, String tenant) {
     return key.startsWith(tenant + "/");

@@ -7,6 +7,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
+import java.util.OptionalLong;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
@@ -32,7 +33,8 @@ public class UsageResource {
   public ApiModel.Usage get(@Context SecurityContext security) {
     String tenant = Caller.of(security).tenant();
     var status = tracker.tenant(tenant);
+    OptionalLong limit = quota.of(tenant);
     return new ApiModel.Usage(tenant, status.queued(), status.running(),
-        quota.of(tenant).isPresent() ? quota.of(tenant).getAsLong() : null);
+        limit.isPresent() ? limit.getAsLong() : null);
   }
 }

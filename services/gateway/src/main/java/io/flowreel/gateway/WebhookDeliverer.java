@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,7 @@ public class WebhookDeliverer {
   private static final Logger LOG = Logger.getLogger(WebhookDeliverer.class);
   static final String GROUP = "flowreel-gateway-webhooks";
   private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration MAX_TRACKER_WAIT = Duration.ofSeconds(30);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   private static final int CACHED_BATCHES = 10_000;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -195,7 +197,7 @@ public class WebhookDeliverer {
       } catch (TrackerClient.TrackerUnavailableException e) {
         LOG.warnf("webhooks wait for the tracker (%s)", e.getMessage());
         Thread.sleep(wait.toMillis());
-        wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+        wait = Collections.min(List.of(wait.multipliedBy(2), MAX_TRACKER_WAIT));
       }
     }
     return Callbacks.NONE;

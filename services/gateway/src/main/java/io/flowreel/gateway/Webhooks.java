@@ -67,14 +67,18 @@ public class Webhooks {
     if (!allowed(tenant, uri)) {
       throw ApiException.badRequest("callbackUrl host " + hostAndPort(uri) + " is not one tenant " + tenant
           + " may send webhooks to; the operator allows hosts per tenant (flowreel.gateway.callback-hosts): "
-          + hosts.getOrDefault(tenant, hosts.getOrDefault(EVERY_OTHER, List.of())));
+          + hostsOf(tenant));
     }
     return url;
   }
 
+  private List<String> hostsOf(String tenant) {
+    return hosts.getOrDefault(tenant, hosts.getOrDefault(EVERY_OTHER, List.of()));
+  }
+
   boolean allowed(String tenant, URI uri) {
     String host = uri.getHost().toLowerCase(Locale.ROOT);
-    for (String entry : hosts.getOrDefault(tenant, hosts.getOrDefault(EVERY_OTHER, List.of()))) {
+    for (String entry : hostsOf(tenant)) {
       if (entry.startsWith("*.") ? host.endsWith(entry.substring(1)) && !entry.contains(":")
           : entry.contains(":") ? entry.equals(hostAndPort(uri)) : entry.equals(host)) {
         return true;
