@@ -72,8 +72,9 @@ class GatewayIT {
   static void startFarm() throws Exception {
     Path dir = Path.of("target", "it-gateway").toAbsolutePath();
     DataDirs.delete(dir);
-    // One denoiser: a long job holds it, so the next one waits in its queue.
-    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true);
+    // One denoiser: a long job holds it, so the next one waits in its queue. JSON logs, as an operator's log
+    // pipeline reads them: a test checks what a task's lines carry.
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_LOG_JSON", "true"));
     api = farm.gatewayUrl();
     studioKey = farm.credentials().issue("it-studio", ApiKeys.Role.STUDIO);
   }
@@ -154,6 +155,78 @@ class GatewayIT {
     Reply reused = post("/v1/batches", body.replace("a red ball", "a red cube"), "application/json", "batch-six-1");
     assertThat(reused.status()).isEqualTo(422);
     assertThat(reused.json().path("reason").asText()).contains("different request");
+  }
+
+  /**
+   * The operator's view of one render (issue 22, items 1 and 3): every series the Grafana dashboard queries is
+   * exported by the services that ran it, with the counts the render implies; and each stage logs the task's
+   * outcome as a JSON line that carries its job, batch, attempt, stage and worker.
+   */
+  @Test
+  void aRenderShowsInEveryDashboardQueryAndInTheStagesJsonLogs() throws Exception {
+    String body = "{\"defaults\": {" + SMALL + "}, \"jobs\": [{\"prompt\": \"a teal ball\", \"seed\": 22}]}";
+    Reply created = post("/v1/batches", body, "application/json", null);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    String batchId = created.json().path("batch").path("id").asText();
+    String jobId = created.json().path("jobIds").get(0).asText();
+    List<Sse> stream = events("/v1/batches/" + batchId + "/events");
+    assertThat(stream.get(stream.size() - 1).data().path("succeeded").asInt()).isEqualTo(1);
+
+    List<PrometheusQueries.Sample> samples = new ArrayList<>();
+    for (ServiceProcess service : farm.services()) {
+      HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/q/metrics"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).as(service + " /q/metrics").isEqualTo(200);
+      samples.addAll(PrometheusQueries.samples(metrics.body()));
+    }
+    JsonNode dashboard = JSON.readTree(Files.readString(GrafanaDashboardTest.DASHBOARD));
+    for (String query : PrometheusQueries.expressions(dashboard)) {
+      for (PrometheusQueries.Selector selector : PrometheusQueries.selectors(query)) {
+        assertThat(samples).as("a series for %s (in %s)", selector, query).anyMatch(selector::matches);
+      }
+    }
+    for (String stage : List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")) {
+      assertThat(sum(samples, "flowreel_stage_tasks_total", "stage", stage, "outcome", "succeeded"))
+          .as("%s tasks succeeded", stage).isGreaterThanOrEqualTo(1);
+      assertThat(sum(samples, "flowreel_stage_handover_seconds_count", "stage", stage)).isGreaterThanOrEqualTo(1);
+      assertThat(sum(samples, "flowreel_scheduler_workers", "stage", stage)).as("%s workers", stage).isEqualTo(1);
+    }
+    for (String stage : List.of("encode", "denoise", "decode", "upsample", "publish")) {
+      assertThat(sum(samples, "flowreel_storage_bytes_total", "stage", stage, "direction", "written"))
+          .as("%s wrote to S3", stage).isPositive();
+    }
+    assertThat(sum(samples, "flowreel_stage_step_duration_seconds_count", "stage", "denoise"))
+        .as("denoise steps timed").isGreaterThanOrEqualTo(4);
+    assertThat(sum(samples, "http_server_requests_seconds_bucket", "uri", "/v1/batches", "method", "POST",
+        "status", "201", "le", "+Inf")).isGreaterThanOrEqualTo(1);
+    assertThat(sum(samples, "flowreel_tracker_events_folded_total")).isPositive();
+
+    ServiceProcess denoiser = farm.running(Stage.DENOISE).get(0);
+    List<JsonNode> lines = new ArrayList<>();
+    try (Stream<String> log = Files.lines(denoiser.log())) {
+      for (String line : (Iterable<String>) log::iterator) {
+        if (line.startsWith("{")) {
+          lines.add(JSON.readTree(line));
+        }
+      }
+    }
+    assertThat(lines).as("JSON lines in " + denoiser.log()).isNotEmpty();
+    JsonNode outcome = lines.stream().filter(l -> jobId.equals(l.path("mdc").path("jobId").asText())
+        && l.path("message").asText().contains("succeeded")).findFirst()
+        .orElseThrow(() -> new AssertionError("no JSON line of job " + jobId + "'s outcome in " + denoiser.log()));
+    assertThat(outcome.path("mdc").path("batchId").asText()).isEqualTo(batchId);
+    assertThat(outcome.path("mdc").path("stage").asText()).isEqualTo("denoise");
+    assertThat(outcome.path("mdc").path("attempt").asText()).isEqualTo("1");
+    assertThat(outcome.path("mdc").path("worker").asText()).isEqualTo(denoiser.instanceId());
+  }
+
+  /** The sum of the samples of {@code metric} with the given label values ({@code name, value, ...}). */
+  private static double sum(List<PrometheusQueries.Sample> samples, String metric, String... labels) {
+    Map<String, String> pinned = new LinkedHashMap<>();
+    for (int i = 0; i < labels.length; i += 2) {
+      pinned.put(labels[i], labels[i + 1]);
+    }
+    return PrometheusQueries.sum(samples, new PrometheusQueries.Selector(metric, pinned));
   }
 
   /**

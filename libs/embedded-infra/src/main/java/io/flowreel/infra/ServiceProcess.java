@@ -147,6 +147,11 @@ public final class ServiceProcess implements AutoCloseable {
     return process.logTail();
   }
 
+  /** The file its output goes to (appended to across restarts). */
+  public Path log() {
+    return launch.logDir().resolve(launch.instanceId() + ".log");
+  }
+
   /** SIGTERM, so a worker releases its task and closes its connections; SIGKILL if that takes over 20 s. */
   @Override
   public void close() {

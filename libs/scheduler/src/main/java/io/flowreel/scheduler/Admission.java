@@ -71,6 +71,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
 
   private final StageCapacity capacity;
   private final SchedulingRules rules;
+  private final StageBacklog backlog;
   private final Map<Stage, StageQueue> stages = new EnumMap<>(Stage.class);
   private ProcessorContext<String, Outgoing> context;
   private KeyValueStore<String, RenderTask> waiting;
@@ -81,9 +82,10 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
   private KeyValueStore<String, String> holds;
   private long sequence;
 
-  Admission(StageCapacity capacity, SchedulingRules rules) {
+  Admission(StageCapacity capacity, SchedulingRules rules, StageBacklog backlog) {
     this.capacity = capacity;
     this.rules = rules;
+    this.backlog = backlog;
   }
 
   @Override
@@ -96,8 +98,11 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
     control = context.getStateStore(SchedulerTopology.CONTROL_STORE);
     holds = context.getStateStore(SchedulerTopology.HOLDS_STORE);
     rebuild();
-    context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, now -> List.copyOf(stages.keySet())
-        .forEach(stage -> admit(stage, now)));
+    context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, now -> List.copyOf(stages.keySet()).forEach(stage -> {
+      admit(stage, now);
+      StageQueue queue = stages.get(stage);
+      backlog.update(stage, queue.waiting.values().stream().mapToInt(Integer::intValue).sum(), queue.running);
+    }));
   }
 
   private void rebuild() {

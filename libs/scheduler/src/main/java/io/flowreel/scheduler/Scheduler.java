@@ -28,10 +28,12 @@ public final class Scheduler implements AutoCloseable {
       Duration workersEvery, Optional<String> instanceId, SchedulingRules rules) {}
 
   private final ShareGroupCapacity capacity;
+  private final StageBacklog backlog;
   private final KafkaStreams streams;
 
-  private Scheduler(ShareGroupCapacity capacity, KafkaStreams streams) {
+  private Scheduler(ShareGroupCapacity capacity, StageBacklog backlog, KafkaStreams streams) {
     this.capacity = capacity;
+    this.backlog = backlog;
     this.streams = streams;
   }
 
@@ -53,13 +55,14 @@ public final class Scheduler implements AutoCloseable {
     settings.instanceId().ifPresent(id ->
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id));
     props.putAll(SchedulerTopology.errorHandling());
-    KafkaStreams streams = new KafkaStreams(SchedulerTopology.build(capacity, settings.rules()), props);
+    StageBacklog backlog = new StageBacklog();
+    KafkaStreams streams = new KafkaStreams(SchedulerTopology.build(capacity, settings.rules(), backlog), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.log(System.Logger.Level.ERROR, "scheduler stream thread failed; replacing it", e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
-    return new Scheduler(capacity, streams);
+    return new Scheduler(capacity, backlog, streams);
   }
 
   public KafkaStreams.State state() {
@@ -68,6 +71,10 @@ public final class Scheduler implements AutoCloseable {
 
   public ShareGroupCapacity capacity() {
     return capacity;
+  }
+
+  public StageBacklog backlog() {
+    return backlog;
   }
 
   @Override

@@ -59,7 +59,7 @@ public final class SchedulerTopology {
     return props;
   }
 
-  public static Topology build(StageCapacity capacity, SchedulingRules rules) {
+  public static Topology build(StageCapacity capacity, SchedulingRules rules, StageBacklog backlog) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WAITING_STORE),
         Serdes.String(), MessageSerdes.renderTask()));
@@ -92,7 +92,7 @@ public final class SchedulerTopology {
           }
         });
     builder.stream(Topics.SCHEDULE.name(), Consumed.with(Topics.SCHEDULE.keySerde(), Topics.SCHEDULE.valueSerde()))
-        .process(() -> new Admission(capacity, rules), Named.as("admission"),
+        .process(() -> new Admission(capacity, rules, backlog), Named.as("admission"),
             WAITING_STORE, AGE_STORE, TASKS_STORE, CLOCKS_STORE, HOLDS_STORE)
         .to((key, value, context) -> value.topic(), Produced.with(Serdes.String(), Outgoing.SERDE));
     return builder.build();

@@ -43,6 +43,7 @@ class AdmissionTest {
   Path stateDir;
 
   private final Map<Stage, Integer> workers = new EnumMap<>(Stage.class);
+  private final StageBacklog backlog = new StageBacklog();
   private TopologyTestDriver driver;
   private TestInputTopic<String, SchedulerInput> schedule;
   private TestInputTopic<String, ControlCommand> control;
@@ -55,7 +56,7 @@ class AdmissionTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.putAll(SchedulerTopology.errorHandling());
-    driver = new TopologyTestDriver(SchedulerTopology.build(stage -> workers.getOrDefault(stage, 0), rules), props, T0);
+    driver = new TopologyTestDriver(SchedulerTopology.build(stage -> workers.getOrDefault(stage, 0), rules, backlog), props, T0);
     schedule = driver.createInputTopic(Topics.SCHEDULE.name(), new StringSerializer(),
         Topics.SCHEDULE.valueSerde().serializer(), T0, Duration.ZERO);
     control = driver.createInputTopic(Topics.CONTROL.name(), new StringSerializer(),
@@ -90,6 +91,28 @@ class AdmissionTest {
     finished("a-4");
     finished("a-2");
     assertThat(admitted()).containsExactly("a-3");
+  }
+
+  @Test
+  void theBacklogCountsWaitingAndAdmittedTasksPerStageButNotPausedOnes() {
+    workers.put(Stage.ENCODE, 2);
+    start(SchedulingRules.DEFAULTS);
+    waiting(task("a-000001", "studio", 0, "a"), task("a-000002", "studio", 0, "a"), task("a-000003", "studio", 0, "a"),
+        task("b-000001", "other", 0, "b"), task("b-000002", "other", 0, "b"));
+    assertThat(admitted()).containsExactly("a-000001", "a-000002");
+    tick();
+    assertThat(backlog.of(Stage.ENCODE)).isEqualTo(new StageBacklog.Counts(3, 2));
+    assertThat(backlog.of(Stage.DENOISE)).isEqualTo(new StageBacklog.Counts(0, 0));
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.PAUSE, null));
+    assertThat(notes()).containsExactly("b-000001 PAUSED", "b-000002 PAUSED");
+    tick();
+    assertThat(backlog.of(Stage.ENCODE)).as("a paused batch's tasks are not backlog")
+        .isEqualTo(new StageBacklog.Counts(1, 2));
+    finished("a-000001");
+    assertThat(admitted()).containsExactly("a-000003");
+    controlAt(command("b", ControlTargetKind.BATCH, ControlAction.RESUME, null));
+    tick();
+    assertThat(backlog.of(Stage.ENCODE)).isEqualTo(new StageBacklog.Counts(2, 2));
   }
 
   @Test

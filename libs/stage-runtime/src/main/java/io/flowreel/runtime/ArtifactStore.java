@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 
 /**
@@ -38,6 +39,8 @@ public final class ArtifactStore implements AutoCloseable {
   private static final long IO_TIMEOUT_MS = 60_000;
 
   private final MinioClient client;
+  private final AtomicLong bytesRead = new AtomicLong();
+  private final AtomicLong bytesWritten = new AtomicLong();
 
   public ArtifactStore(String endpoint, String accessKey, String secretKey) {
     this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region("us-east-1")
@@ -67,6 +70,7 @@ public final class ArtifactStore implements AutoCloseable {
     call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
         .stream(new ByteArrayInputStream(bytes), bytes.length, bytes.length > PART_SIZE ? PART_SIZE : -1)
         .contentType(format.contentType()).build()));
+    bytesWritten.addAndGet(bytes.length);
     return new Artifact(stage, name, bucket, key, sha256(bytes), bytes.length, format, tensors);
   }
 
@@ -80,6 +84,7 @@ public final class ArtifactStore implements AutoCloseable {
           return in.readAllBytes();
         }
       });
+      bytesRead.addAndGet(bytes.length);
     } catch (MissingObjectException e) {
       throw new CorruptArtifactException(describe(artifact) + " is missing", e);
     }
@@ -101,11 +106,13 @@ public final class ArtifactStore implements AutoCloseable {
    */
   public Optional<byte[]> find(String bucket, String key) throws IOException {
     try {
-      return Optional.of(call(() -> {
+      byte[] bytes = call(() -> {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
           return in.readAllBytes();
         }
-      }));
+      });
+      bytesRead.addAndGet(bytes.length);
+      return Optional.of(bytes);
     } catch (MissingObjectException e) {
       return Optional.empty();
     }
@@ -128,6 +135,16 @@ public final class ArtifactStore implements AutoCloseable {
     } catch (MissingObjectException e) {
       return false;
     }
+  }
+
+  /** Bytes of objects read so far (what the worker's storage metrics count). */
+  public long bytesRead() {
+    return bytesRead.get();
+  }
+
+  /** Bytes of objects written so far. */
+  public long bytesWritten() {
+    return bytesWritten.get();
   }
 
   @Override

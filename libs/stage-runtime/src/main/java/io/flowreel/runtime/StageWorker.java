@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -40,6 +39,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.MDC;
 
 /**
  * Takes tasks of one stage from a Kafka share group, one at a time, and runs them through a
@@ -76,17 +76,23 @@ public final class StageWorker implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final ExecutorService work;
   private final Thread poller;
-  private final AtomicLong completed = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
+  private final StageMetrics metrics;
   private volatile boolean running = true;
   private volatile String holding;
 
+  /** A worker whose meters go nowhere (benchmarks, tests). */
   public StageWorker(StageHandler handler, WorkerConfig config, ArtifactStore store, ControlView control) {
+    this(handler, config, store, control, StageMetrics.unrecorded(handler.stage()));
+  }
+
+  public StageWorker(StageHandler handler, WorkerConfig config, ArtifactStore store, ControlView control,
+      StageMetrics metrics) {
     this.handler = handler;
     this.stage = handler.stage();
     this.config = config;
     this.store = store;
     this.control = control;
+    this.metrics = metrics;
     configureShareGroup(config.bootstrapServers(), Stages.workerGroup(stage));
     Properties c = new Properties();
     c.put("bootstrap.servers", config.bootstrapServers());
@@ -117,12 +123,9 @@ public final class StageWorker implements AutoCloseable {
     return stage;
   }
 
-  public long completedTasks() {
-    return completed.get();
-  }
-
-  public long failedTasks() {
-    return failed.get();
+  /** How many tasks ended so at this worker. */
+  public long tasks(StageMetrics.Outcome outcome) {
+    return metrics.count(outcome);
   }
 
   public boolean isRunning() {
@@ -256,16 +259,38 @@ public final class StageWorker implements AutoCloseable {
         Topics.SCHEDULE.serializeValue(input)));
   }
 
-  /** Everything but the acknowledgement; returns how to acknowledge. Runs on the work thread. */
+  /**
+   * Everything but the acknowledgement; returns how to acknowledge. Runs on the work thread, with the task's job,
+   * batch, attempt, stage and worker in the logging context (JSON logs carry them on every line).
+   */
   private AcknowledgeType outcome(ConsumerRecord<String, byte[]> record, RenderTask task) throws Exception {
     String jobId = task.getSpec().getJobId();
-    TaskOutcomes.Before before = TaskOutcomes.before(task.getAttempt(), control.currentAttempt(jobId),
-        control.cancelled(jobId, task.getSpec().getBatchId()), record.deliveryCount().orElse((short) 1),
-        config.maxDeliveries(), task.getRoutingSlip(), stage);
-    if (before instanceof TaskOutcomes.Settled settled) {
-      settle(task, settled);
-      return settled.ack();
+    try (MDC.MDCCloseable j = MDC.putCloseable("jobId", jobId);
+        MDC.MDCCloseable b = MDC.putCloseable("batchId", task.getSpec().getBatchId());
+        MDC.MDCCloseable a = MDC.putCloseable("attempt", Integer.toString(task.getAttempt()));
+        MDC.MDCCloseable s = MDC.putCloseable("stage", Stages.id(stage));
+        MDC.MDCCloseable w = MDC.putCloseable("worker", config.workerId())) {
+      TaskOutcomes.Before before = TaskOutcomes.before(task.getAttempt(), control.currentAttempt(jobId),
+          control.cancelled(jobId, task.getSpec().getBatchId()), record.deliveryCount().orElse((short) 1),
+          config.maxDeliveries(), task.getRoutingSlip(), stage);
+      if (before instanceof TaskOutcomes.Settled settled) {
+        settle(task, settled);
+        StageMetrics.Outcome outcome = outcomeOf(settled);
+        metrics.settledUnstarted(outcome);
+        logOutcome(task, outcome, "before it started", settled);
+        return settled.ack();
+      }
+      metrics.started(Duration.ofMillis(System.currentTimeMillis() - record.timestamp()));
+      try {
+        return run(task);
+      } finally {
+        metrics.stopped();
+      }
     }
+  }
+
+  private AcknowledgeType run(RenderTask task) throws Exception {
+    String jobId = task.getSpec().getJobId();
     // Not waited for: the outcome's event that follows is, and the producer keeps one job's events in order.
     producer.send(new ProducerRecord<>(Topics.EVENTS.name(), jobId,
         MessageSerdes.stageEvent().serialize(Topics.EVENTS.name(), event(task, StageEventType.STARTED).build())));
@@ -277,38 +302,73 @@ public final class StageWorker implements AutoCloseable {
         StageHandler.Result result = handler.handle(task, context);
         TaskOutcomes.AfterSuccess after =
             TaskOutcomes.afterSuccess(task.getAttempt(), control.currentAttempt(jobId));
+        long millis = System.currentTimeMillis() - start;
         if (after instanceof TaskOutcomes.Forward) {
-          forward(task, result, System.currentTimeMillis() - start);
+          forward(task, result, millis);
         }
-        if (!(after instanceof TaskOutcomes.Superseded)) {
-          completed.incrementAndGet();
-        }
+        ended(task, outcomeOf(after), millis, after);
         return after.ack();
       } catch (Exception e) {
         TaskOutcomes.AfterFailure after =
             TaskOutcomes.afterFailure(e, context.stopRequested(), tryNumber, config.retry(), stage);
         if (after instanceof TaskOutcomes.Settled settled) {
-          if (settled instanceof TaskOutcomes.GiveUp) {
-            failed.incrementAndGet();
-          }
           settle(task, settled);
+          ended(task, outcomeOf(settled), System.currentTimeMillis() - start, settled);
           return settled.ack();
         }
         if (after instanceof TaskOutcomes.Hold hold) {
           TaskOutcomes.Cancelled stopped = holdUntilStorageAnswers(task, context, hold);
           if (stopped != null) {
             settle(task, stopped);
+            ended(task, StageMetrics.Outcome.CANCELLED, System.currentTimeMillis() - start, stopped);
             return stopped.ack();
           }
           continue; // the same try again
         }
         if (after instanceof TaskOutcomes.Retry retry) {
+          metrics.retried();
+          LOG.log(System.Logger.Level.WARNING, describe(task) + ": try " + tryNumber + " failed, trying again in "
+              + retry.backoff().toMillis() + " ms: " + retry.error());
           send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(retry.error()).build());
           Thread.sleep(retry.backoff().toMillis());
           tryNumber++;
         }
       }
     }
+  }
+
+  private void ended(RenderTask task, StageMetrics.Outcome outcome, long millis, Object why) {
+    metrics.ended(outcome, Duration.ofMillis(millis));
+    logOutcome(task, outcome, "in " + millis + " ms", why);
+  }
+
+  /** One line per task outcome: what an operator greps for, or filters by jobId in JSON logs. */
+  private void logOutcome(RenderTask task, StageMetrics.Outcome outcome, String when, Object why) {
+    String reason = why instanceof TaskOutcomes.Cancelled c ? ": " + c.error()
+        : why instanceof TaskOutcomes.GiveUp g ? ": " + g.error() : "";
+    LOG.log(outcome == StageMetrics.Outcome.DEAD_LETTERED ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+        describe(task) + ": " + outcome.name().toLowerCase(java.util.Locale.ROOT) + " " + when + reason);
+  }
+
+  private String describe(RenderTask task) {
+    return Stages.id(stage) + " job " + task.getSpec().getJobId() + " attempt " + task.getAttempt() + " (worker "
+        + config.workerId() + ")";
+  }
+
+  private static StageMetrics.Outcome outcomeOf(Object settled) {
+    if (settled instanceof TaskOutcomes.Forward) {
+      return StageMetrics.Outcome.SUCCEEDED;
+    }
+    if (settled instanceof TaskOutcomes.Superseded) {
+      return StageMetrics.Outcome.SUPERSEDED;
+    }
+    if (settled instanceof TaskOutcomes.Cancelled) {
+      return StageMetrics.Outcome.CANCELLED;
+    }
+    if (settled instanceof TaskOutcomes.GiveUp) {
+      return StageMetrics.Outcome.DEAD_LETTERED;
+    }
+    throw new IllegalArgumentException("no outcome for " + settled);
   }
 
   /**
@@ -409,7 +469,9 @@ public final class StageWorker implements AutoCloseable {
     raw.headers().add("flowreel.error", TaskOutcomes.describe(e).getBytes(StandardCharsets.UTF_8));
     raw.headers().add("flowreel.error.class", e.getClass().getName().getBytes(StandardCharsets.UTF_8));
     producer.send(raw).get(30, TimeUnit.SECONDS);
-    failed.incrementAndGet();
+    metrics.settledUnstarted(StageMetrics.Outcome.DEAD_LETTERED);
+    LOG.log(System.Logger.Level.WARNING, Stages.id(stage) + " worker " + config.workerId() + ": dead-lettered record "
+        + record.key() + " at offset " + record.offset() + ", not a task: " + TaskOutcomes.describe(e));
   }
 
   private StageEvent.Builder event(RenderTask task, StageEventType type) {
@@ -425,6 +487,8 @@ public final class StageWorker implements AutoCloseable {
   private final class Context implements StageContext {
     private final RenderTask task;
     private long lastProgress;
+    private long lastStepNanos;
+    private int lastStep = -1;
 
     Context(RenderTask task) {
       this.task = task;
@@ -447,6 +511,15 @@ public final class StageWorker implements AutoCloseable {
 
     @Override
     public void progress(int done, int total) {
+      long nanos = System.nanoTime();
+      if (lastStep >= 0 && done > lastStep) {
+        metrics.steps(done - lastStep, Duration.ofNanos(nanos - lastStepNanos));
+      }
+      lastStep = done;
+      lastStepNanos = nanos;
+      if (done == 0) {
+        return; // the start of the steps: STARTED already said there is no progress yet
+      }
       long now = System.currentTimeMillis();
       if (done < total && now - lastProgress < config.progressInterval().toMillis()) {
         return;

@@ -70,9 +70,8 @@ public final class DenoiseHandler implements StageHandler {
     FloatTensor noise = denoise.initialNoise(job);
     DenoiseCheckpoint.Position start = checkpoints.find(noise.shape(), job.steps())
         .orElse(new DenoiseCheckpoint.Position(noise, 0));
-    if (start.completedSteps() > 0) {
-      ctx.progress(start.completedSteps(), job.steps());
-    }
+    // Where sampling starts (0, or a checkpoint's step): the first step's time is measured from here.
+    ctx.progress(start.completedSteps(), job.steps());
     GuidedDit dit = new GuidedDit(engine.network(pack.manifest().dit().network()), job.guidance(),
         new TextConditioning(text.positive()), new TextConditioning(text.negative()));
     FloatTensor latent = new FlowMatchingSampler(job.steps(), job.shift()).sample(start.latent(),

@@ -64,7 +64,7 @@ class DenoiseHandlerTest {
     RenderTask encoded = encoded(task(spec("resume"), 1));
     FakeStageContext straight = FIXTURE.context();
     FloatTensor expected = latentOf(denoise.handle(encoded, straight));
-    assertThat(straight.progress).containsExactly(1, 2, 3, 4);
+    assertThat(straight.progress).containsExactly(0, 1, 2, 3, 4); // 0: where the steps start
 
     // Attempt 2 has its own checkpoint key; its first delivery stops after step 3, past the checkpoint at 2.
     RenderTask retried = RenderTask.newBuilder(encoded).setAttempt(2).build();
@@ -97,7 +97,7 @@ class DenoiseHandlerTest {
           List.of());
       FakeStageContext redelivered = FIXTURE.context();
       FloatTensor fromNoise = latentOf(denoise.handle(retried, redelivered));
-      assertThat(redelivered.progress).containsExactly(1, 2, 3, 4); // from noise: every step again
+      assertThat(redelivered.progress).containsExactly(0, 1, 2, 3, 4); // from noise: every step again
       assertThat(fromNoise.data()).isEqualTo(expected.data());
     }
   }
@@ -112,7 +112,7 @@ class DenoiseHandlerTest {
     FakeStageContext ctx = FIXTURE.context(step -> step >= 2);
     assertThatThrownBy(() -> DENOISE.handle(encoded, ctx))
         .isInstanceOfSatisfying(SamplingCancelledException.class, e -> assertThat(e.completedSteps()).isEqualTo(2));
-    assertThat(ctx.progress).containsExactly(1, 2);
+    assertThat(ctx.progress).containsExactly(0, 1, 2);
     assertThat(FIXTURE.store().exists(FakeStageContext.WORK, "jobs/stop/attempt-1/denoise/latent.safetensors"))
         .isFalse();
   }

@@ -1,6 +1,7 @@
 package io.flowreel.service;
 
 import io.flowreel.contract.Stages;
+import io.flowreel.runtime.StageMetrics;
 import io.flowreel.runtime.StageWorker;
 import io.minio.BucketExistsArgs;
 import io.minio.MinioClient;
@@ -132,8 +133,8 @@ public class StageHealthChecks {
     Optional<String> holding = upWhileStarting ? Optional.empty() : worker.holding();
     holding.ifPresent(reason -> response.withData("holding", reason));
     return response.status(worker.isRunning() && holding.isEmpty())
-        .withData("completedTasks", worker.completedTasks())
-        .withData("failedTasks", worker.failedTasks())
+        .withData("completedTasks", worker.tasks(StageMetrics.Outcome.SUCCEEDED))
+        .withData("failedTasks", worker.tasks(StageMetrics.Outcome.DEAD_LETTERED))
         .build();
   }
 

@@ -8,6 +8,7 @@ import io.flowreel.runtime.ArtifactStore;
 import io.flowreel.runtime.ControlView;
 import io.flowreel.runtime.RetryPolicy;
 import io.flowreel.runtime.SimulatedStage;
+import io.flowreel.runtime.StageMetrics;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.WorkerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -108,11 +109,12 @@ public class StageService {
           .register(metrics);
 
       startup.doing("joining share group " + Stages.workerGroup(stage));
-      StageWorker started = new StageWorker(opened.handler(), workerConfig(), store, control);
-      FunctionCounter.builder("flowreel.tasks.completed", started, StageWorker::completedTasks)
-          .tag("stage", id).description("tasks this worker finished").register(metrics);
-      FunctionCounter.builder("flowreel.tasks.failed", started, StageWorker::failedTasks)
-          .tag("stage", id).description("tasks this worker failed or dead-lettered").register(metrics);
+      StageWorker started = new StageWorker(opened.handler(), workerConfig(), store, control,
+          new StageMetrics(metrics, stage));
+      FunctionCounter.builder("flowreel.storage.bytes", store, ArtifactStore::bytesRead).tag("stage", id)
+          .tag("direction", "read").description("bytes this worker read from S3").register(metrics);
+      FunctionCounter.builder("flowreel.storage.bytes", store, ArtifactStore::bytesWritten).tag("stage", id)
+          .tag("direction", "written").description("bytes this worker wrote to S3").register(metrics);
       worker = started.start();
       LOG.infof("%s worker %s takes tasks from %s on %s (pack %d ms, storage, engine and broker %d ms)",
           id, workerId, Topics.tasks(stage).name(), opened.engine().kind(), (t1 - t0) / 1_000_000,

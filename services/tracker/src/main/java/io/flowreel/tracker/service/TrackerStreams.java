@@ -6,6 +6,9 @@ import io.flowreel.tracker.JobStatus;
 import io.flowreel.tracker.Submission;
 import io.flowreel.tracker.TenantStatus;
 import io.flowreel.tracker.TrackerTopology;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -13,8 +16,11 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -31,10 +37,12 @@ public class TrackerStreams {
   private static final Logger LOG = Logger.getLogger(TrackerStreams.class);
 
   private final TrackerConfig config;
+  private final MeterRegistry metrics;
   private KafkaStreams streams;
 
-  TrackerStreams(TrackerConfig config) {
+  TrackerStreams(TrackerConfig config, MeterRegistry metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -60,8 +68,34 @@ public class TrackerStreams {
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
+    FunctionCounter.builder("flowreel.tracker.events.folded", this, t -> t.eventsMetric("records-consumed-total"))
+        .description("stage events the tracker's fold has read from " + Topics.EVENTS.name()).register(metrics);
+    Gauge.builder("flowreel.tracker.lag", this, t -> t.eventsMetric("records-lag"))
+        .description("stage events sent but not yet read by the tracker: how far status trails the farm")
+        .baseUnit("events").register(metrics);
     LOG.infof("tracker %s reads %s and %s from %s", config.tracker().applicationId(), Topics.EVENTS.name(),
         Topics.BATCHES.name(), config.kafka().bootstrapServers());
+  }
+
+  /**
+   * The sum of one of the Kafka consumer's metrics over the events topic (per topic or per partition): what it
+   * has read, and how far it trails. Zero before the stream threads have joined.
+   */
+  private double eventsMetric(String name) {
+    KafkaStreams running = streams;
+    if (running == null) {
+      return 0;
+    }
+    double sum = 0;
+    for (Map.Entry<MetricName, ? extends Metric> metric : running.metrics().entrySet()) {
+      MetricName id = metric.getKey();
+      if (id.name().equals(name) && id.group().equals("consumer-fetch-manager-metrics")
+          && Topics.EVENTS.name().equals(id.tags().get("topic")) && metric.getValue().metricValue() instanceof Double d
+          && !d.isNaN()) {
+        sum += d;
+      }
+    }
+    return sum;
   }
 
   void onStop(@Observes ShutdownEvent event) {
