@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
             + "cancel and retry talk to its gateway."},
     subcommands = {RenderCommand.class, UpCommand.class, DownCommand.class, SubmitCommand.class, StatusCommand.class,
         CancelCommand.class, QueueCommands.Pause.class, QueueCommands.Resume.class, QueueCommands.Priority.class,
-        RetryCommand.class, ListCommand.class, DeadLettersCommand.class, KeysCommand.class, LogsCommand.class})
+        RetryCommand.class, ListCommand.class, DeadLettersCommand.class, KeysCommand.class, LogsCommand.class, ScaleCommand.class,
+        CompletionCommand.class})
 public final class FlowreelCli {
 
   public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package io.flowreel.cli;
 
 import io.flowreel.contract.ApiKeys;
+import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.LocalStack;
 import io.flowreel.pack.ModelPack;
@@ -8,6 +9,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +44,14 @@ final class UpCommand implements Callable<Integer> {
       description = "Data folder: broker log, S3 objects, tracker state, logs (default: .flowreel/up).")
   Path data;
 
+  @Option(names = "--scale", paramLabel = "STAGE=N,...",
+      description = "Instances of stages other than one each, e.g. denoiser=2,decoder=2 (stage names too: "
+          + "denoise=2). 'flowreel scale STAGE N' changes them while the farm runs.")
+  String scale;
+
+  /** How often a running farm looks for 'flowreel scale' requests. */
+  private static final long SCALE_POLL_MILLIS = 500;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = command.commandLine().getErr();
@@ -50,6 +61,13 @@ final class UpCommand implements Callable<Integer> {
       pack = home.resolve("models").resolve("tiny");
     }
     String packName = ModelPack.load(pack).name();
+    Map<String, Integer> scaled;
+    try {
+      scaled = scale == null ? Map.of() : ScaleCommand.Requests.parse(scale);
+    } catch (IllegalArgumentException e) {
+      err.println("flowreel up: " + e.getMessage());
+      return 2;
+    }
     Path state = Files.createDirectories(GatewayOptions.stateDir());
     Path run = (data != null ? data : defaultData()).toAbsolutePath();
     Path address = state.resolve("gateway");
@@ -78,7 +96,11 @@ final class UpCommand implements Callable<Integer> {
       err.printf("flowreel up: %.1f s: Kafka broker and S3 server ready%n", (System.nanoTime() - t0) / 1e9);
       stack.recovered().forEach(line -> err.println("flowreel up: " + line));
       err.flush();
-      stack.startServices(EmbeddedRenderer.plan(pack, packName, port, Map.of()), line -> {
+      LocalStack.Plan plan = EmbeddedRenderer.plan(pack, packName, port, Map.of());
+      Map<String, Integer> instances = new LinkedHashMap<>(plan.instances());
+      instances.putAll(scaled);
+      plan = new LocalStack.Plan(instances, plan.gatewayPort(), plan.env(), plan.jvmOptions(), plan.readyTimeout());
+      stack.startServices(plan, line -> {
         err.printf("flowreel up: %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, line);
         err.flush();
       });
@@ -86,6 +108,7 @@ final class UpCommand implements Callable<Integer> {
         err.println("flowreel up: " + message);
         err.flush();
       });
+      serveScaleRequests(run, stack, plan, err);
       ApiKeys.createOwnerOnly(apiKey);
       Files.writeString(apiKey, stack.credentials().localKey() + "\n");
       Files.writeString(address, stack.gatewayUrl() + "\n");
@@ -104,6 +127,34 @@ final class UpCommand implements Callable<Integer> {
       stopped.countDown();
     }
     return 0;
+  }
+
+  /**
+   * Carries out 'flowreel scale' requests (files in the data folder) until the farm stops. Requests of an earlier
+   * run are dropped first: a new {@code up} starts with what its own options say.
+   */
+  private static void serveScaleRequests(Path run, LocalStack stack, LocalStack.Plan plan, PrintWriter err)
+      throws IOException {
+    DataDirs.delete(ScaleCommand.Requests.dir(run));
+    Map<String, String> answered = new HashMap<>();
+    Thread scaler = new Thread(() -> {
+      try {
+        while (true) {
+          ScaleCommand.Requests.serve(run, stack, plan, answered, line -> {
+            err.println("flowreel up: " + line);
+            err.flush();
+          });
+          Thread.sleep(SCALE_POLL_MILLIS);
+        }
+      } catch (InterruptedException e) {
+        // stopping
+      } catch (IOException | RuntimeException e) {
+        err.println("flowreel up: 'flowreel scale' no longer works on this farm: " + e);
+        err.flush();
+      }
+    }, "flowreel-up-scaler");
+    scaler.setDaemon(true);
+    scaler.start();
   }
 
   /** Where {@code up} keeps its pid and data folder, for {@code down}: two lines. */

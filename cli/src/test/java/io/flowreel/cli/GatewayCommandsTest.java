@@ -54,7 +54,7 @@ class GatewayCommandsTest {
   static void startUp() throws Exception {
     // The in-process commands remember their last batch there too, not in the checkout's .flowreel.
     System.setProperty("flowreel.state", dir.resolve("state").toString());
-    up = UpProcess.start(dir.resolve("state"));
+    up = UpProcess.start(dir.resolve("state"), "--scale", "decoder=2");
     gateway = up.gateway();
     stack = up.process().descendants().toList();
   }
@@ -147,6 +147,42 @@ class GatewayCommandsTest {
     for (String service : io.flowreel.infra.LocalStack.ALL_SERVICES) {
       assertThat(up.output()).as(service).containsPattern("flowreel up: [0-9.]+ s: " + service + "-1 ready");
     }
+  }
+
+  /**
+   * A stage scales on the running farm. Scaled to zero while its only worker denoises a job, the job waits, neither
+   * failed nor lost (no worker can take it), and finishes once the stage has a worker again.
+   */
+  @Test
+  void aStageScalesOnTheRunningFarmAndAStoppedWorkersTaskIsNotLost() throws Exception {
+    assertThat(up.output()).as("up --scale decoder=2").contains("decoder-2 ready");
+    CliRun scale = new CliRun();
+    assertThat(scale.run("scale", "denoise", "2")).as(scale.err.toString()).isZero();
+    assertThat(scale.out.toString()).contains("denoiser: 2 instances");
+    assertThat(dir.resolve("state/up/logs/denoiser-2.log")).exists();
+    assertThat(scale.run("scale", "denoiser", "1")).as(scale.err.toString()).isZero();
+    await().atMost(Duration.ofSeconds(10)).until(() -> up.output().contains("denoiser-2 stopped"));
+
+    GatewayClient client = new GatewayClient(gateway, up.apiKey());
+    JsonNode submitted = client.submit(("[{\"prompt\": \"a slow ball\", \"width\": 512, \"height\": 512, "
+        + "\"frames\": 17, \"steps\": 20}]").getBytes(StandardCharsets.UTF_8), "application/json", null);
+    String job = submitted.path("jobIds").get(0).asText();
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+        .until(() -> client.job(job).path("stage").asText().equals("DENOISE")
+            && client.job(job).path("progress").asDouble() > 0);
+    assertThat(scale.run("scale", "denoiser", "0")).as(scale.err.toString()).isZero();
+    assertThat(up.process().descendants().filter(p -> p.info().commandLine().orElse("").contains("services/denoiser/")))
+        .as("no denoiser runs").isEmpty();
+    JsonNode waiting = client.job(job);
+    assertThat(waiting.path("state").asText()).as(waiting.toString()).isIn("RUNNING", "QUEUED");
+
+    assertThat(scale.run("scale", "denoiser", "1")).as(scale.err.toString()).isZero();
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> !state(client, job).equals("RUNNING") && !state(client, job).equals("QUEUED"));
+    assertThat(client.job(job).path("state").asText()).as(client.job(job).toString()).isEqualTo("SUCCEEDED");
+
+    assertThat(scale.run("scale", "gateway", "2")).isEqualTo(2);
+    assertThat(scale.err.toString()).contains("is not a stage");
   }
 
   @Test

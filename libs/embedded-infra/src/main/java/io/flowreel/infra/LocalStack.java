@@ -1,13 +1,16 @@
 package io.flowreel.infra;
 
+import io.flowreel.contract.Stages;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -125,40 +128,116 @@ public final class LocalStack implements AutoCloseable {
     for (String service : ALL_SERVICES) {
       int count = plan.instances().getOrDefault(service, 0);
       for (int i = 1; i <= count; i++) {
-        Map<String, String> env = new LinkedHashMap<>(environment());
-        env.putAll(plan.env());
-        int port = 0;
-        if (service.equals(TRACKER)) {
-          env.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state-" + i).toString());
-          // Static membership: restarted after a crash, it need not wait out its predecessor's session.
-          env.put("FLOWREEL_TRACKER_INSTANCE_ID", service + "-" + i);
-        } else if (service.equals(SCHEDULER)) {
-          env.put("FLOWREEL_SCHEDULER_STATE_DIR", dir.resolve("scheduler-state-" + i).toString());
-          env.put("FLOWREEL_SCHEDULER_INSTANCE_ID", service + "-" + i);
-        } else if (service.equals(GATEWAY)) {
-          if (trackerUrl == null) {
-            throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
-          }
-          env.put("FLOWREEL_TRACKER_URL", trackerUrl);
-          env.putAll(credentials.gatewayEnvironment());
-          // Stable per instance: a restarted gateway fences its predecessor's open transaction.
-          env.put("FLOWREEL_GATEWAY_INSTANCE_ID", service + "-" + i);
-          port = i == 1 ? plan.gatewayPort() : 0;
-        }
-        ServiceProcess process = ServiceProcess.start(home, service, service + "-" + i, port, env,
-            dir.resolve("logs"), plan.jvmOptions());
-        services.add(process);
+        ServiceProcess process = startInstance(service, i, plan, trackerUrl);
         started.add(process);
         if (service.equals(TRACKER) && trackerUrl == null) {
           trackerUrl = process.baseUrl();
-        }
-        if (service.equals(GATEWAY) && gateway == null) {
-          gateway = process;
         }
       }
     }
     awaitReady(started, plan.readyTimeout(), progress);
     return started;
+  }
+
+  /** Starts instance {@code i} of {@code service} with {@code plan}'s settings; a gateway needs {@code trackerUrl}. */
+  private ServiceProcess startInstance(String service, int i, Plan plan, String trackerUrl) {
+    Map<String, String> env = new LinkedHashMap<>(environment());
+    env.putAll(plan.env());
+    int port = 0;
+    if (service.equals(TRACKER)) {
+      env.put("FLOWREEL_TRACKER_STATE_DIR", dir.resolve("tracker-state-" + i).toString());
+      // Static membership: restarted after a crash, it need not wait out its predecessor's session.
+      env.put("FLOWREEL_TRACKER_INSTANCE_ID", service + "-" + i);
+    } else if (service.equals(SCHEDULER)) {
+      env.put("FLOWREEL_SCHEDULER_STATE_DIR", dir.resolve("scheduler-state-" + i).toString());
+      env.put("FLOWREEL_SCHEDULER_INSTANCE_ID", service + "-" + i);
+    } else if (service.equals(GATEWAY)) {
+      if (trackerUrl == null) {
+        throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
+      }
+      env.put("FLOWREEL_TRACKER_URL", trackerUrl);
+      env.putAll(credentials.gatewayEnvironment());
+      // Stable per instance: a restarted gateway fences its predecessor's open transaction.
+      env.put("FLOWREEL_GATEWAY_INSTANCE_ID", service + "-" + i);
+      port = i == 1 ? plan.gatewayPort() : 0;
+    }
+    ServiceProcess process = ServiceProcess.start(home, service, service + "-" + i, port, env, dir.resolve("logs"),
+        plan.jvmOptions());
+    services.add(process);
+    if (service.equals(GATEWAY) && gateway == null) {
+      gateway = process;
+    }
+    return process;
+  }
+
+  /**
+   * The stage service a name means: its folder ({@code denoiser}) or its stage ({@code denoise}); empty for any
+   * other name, the tracker, scheduler and gateway included (they run as one instance here).
+   */
+  public static Optional<String> stageService(String name) {
+    if (STAGE_SERVICES.contains(name)) {
+      return Optional.of(name);
+    }
+    // STAGE_SERVICES is in pipeline order.
+    int i = Stages.PIPELINE.stream().map(Stages::id).toList().indexOf(name);
+    return i < 0 ? Optional.empty() : Optional.of(STAGE_SERVICES.get(i));
+  }
+
+  /** How many instances of {@code service} run now. */
+  public int instances(String service) {
+    return (int) services.stream().filter(s -> s.service().equals(service)).count();
+  }
+
+  /**
+   * Runs {@code count} instances of a stage service: starts the missing ones with {@code plan}'s settings,
+   * numbered after the highest, and returns once they are ready; or stops the highest-numbered ones. A stopped
+   * worker gets SIGTERM: it finishes its task or hands it back to the queue, and if it takes longer than the grace
+   * period the SIGKILL leaves the task to come back when its lock expires: no task is lost either way. The
+   * supervisor does not restart a stopped instance.
+   */
+  public synchronized void scale(String service, int count, Plan plan, Consumer<String> progress) {
+    if (!STAGE_SERVICES.contains(service)) {
+      throw new IllegalArgumentException("only the stage services scale here (" + String.join(", ", STAGE_SERVICES)
+          + "), not " + service);
+    }
+    if (count < 0) {
+      throw new IllegalArgumentException("instances cannot be negative: " + count);
+    }
+    List<ServiceProcess> running = services.stream().filter(s -> s.service().equals(service))
+        .sorted(Comparator.comparingInt(LocalStack::instanceNumber)).toList();
+    if (count > running.size()) {
+      int next = running.isEmpty() ? 1 : instanceNumber(running.get(running.size() - 1)) + 1;
+      List<ServiceProcess> started = new ArrayList<>();
+      for (int i = 0; i < count - running.size(); i++) {
+        started.add(startInstance(service, next + i, plan, null));
+      }
+      awaitReady(started, plan.readyTimeout(), progress);
+    } else {
+      List<ServiceProcess> stopping = running.subList(count, running.size());
+      services.removeAll(stopping); // first: the supervisor restarts only what it still knows
+      List<Thread> threads = new ArrayList<>();
+      for (ServiceProcess instance : stopping) {
+        Thread t = new Thread(() -> {
+          instance.close();
+          progress.accept(instance.instanceId() + " stopped");
+        }, "stop-" + instance.instanceId());
+        t.start();
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while stopping " + service, e);
+        }
+      }
+    }
+  }
+
+  private static int instanceNumber(ServiceProcess process) {
+    String id = process.instanceId();
+    return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
   }
 
   /** Polls every service until all are ready, telling {@code progress} of each as it becomes ready. */
@@ -207,8 +286,8 @@ public final class LocalStack implements AutoCloseable {
       while (!closing) {
         for (ServiceProcess service : services) {
           long now = System.nanoTime();
-          if (service.isAlive() || closing) {
-            continue;
+          if (service.isAlive() || closing || !services.contains(service)) {
+            continue; // running, or stopped on purpose (scaled down)
           }
           String id = service.instanceId();
           Restarts last = history.get(id);
