@@ -180,7 +180,15 @@ class GatewayIT {
       samples.addAll(PrometheusQueries.samples(metrics.body()));
     }
     JsonNode dashboard = JSON.readTree(Files.readString(GrafanaDashboardTest.DASHBOARD));
-    for (String query : PrometheusQueries.expressions(dashboard)) {
+    List<String> queries = new ArrayList<>(PrometheusQueries.expressions(dashboard));
+    // And what KEDA scales the stages on in Kubernetes (infra/k8s/base/autoscaling.yaml).
+    for (Object scaled : new org.yaml.snakeyaml.Yaml().loadAll(
+        Files.readString(KubernetesManifestsTest.K8S.resolve("base").resolve("autoscaling.yaml")))) {
+      JSON.valueToTree(scaled).path("spec").path("triggers").forEach(t -> queries.add(t.path("metadata")
+          .path("query").asText()));
+    }
+    assertThat(queries).hasSizeGreaterThan(PrometheusQueries.expressions(dashboard).size());
+    for (String query : queries) {
       for (PrometheusQueries.Selector selector : PrometheusQueries.selectors(query)) {
         assertThat(samples).as("a series for %s (in %s)", selector, query).anyMatch(selector::matches);
       }
