@@ -62,6 +62,7 @@ class GatewayIT {
   private static final String SMALL = "\"width\": 64, \"height\": 64, \"frames\": 5, \"steps\": 4";
 
   private static RenderFarm farm;
+  private static OtlpReceiver traces;
   private static String api;
   /** The API key of the studio every test but the two-tenant one acts as. */
   private static String studioKey;
@@ -74,7 +75,10 @@ class GatewayIT {
     DataDirs.delete(dir);
     // One denoiser: a long job holds it, so the next one waits in its queue. JSON logs, as an operator's log
     // pipeline reads them: a test checks what a task's lines carry.
-    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_LOG_JSON", "true"));
+    traces = OtlpReceiver.start();
+    farm = RenderFarm.start(dir, RenderFarm.oneOfEachStage(), true, Map.of("FLOWREEL_LOG_JSON", "true",
+        // Traces to a local receiver, as to a collector; sent within 200 ms instead of the SDK's 5 s.
+        "OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "200"));
     api = farm.gatewayUrl();
     studioKey = farm.credentials().issue("it-studio", ApiKeys.Role.STUDIO);
   }
@@ -84,6 +88,9 @@ class GatewayIT {
     Files.writeString(Path.of("target", "api-transcript.md"), TRANSCRIPT);
     if (farm != null) {
       farm.close();
+    }
+    if (traces != null) {
+      traces.close();
     }
   }
 
@@ -226,6 +233,58 @@ class GatewayIT {
     assertThat(outcome.path("mdc").path("stage").asText()).isEqualTo("denoise");
     assertThat(outcome.path("mdc").path("attempt").asText()).isEqualTo("1");
     assertThat(outcome.path("mdc").path("worker").asText()).isEqualTo(denoiser.instanceId());
+  }
+
+  /**
+   * Issue 22 item 2: one job is one trace. The gateway's span of its submission is the root; each of the six
+   * stages' task spans is its child, in pipeline order, one after the other; the S3 reads and writes and the
+   * network calls are spans inside the task that made them.
+   */
+  @Test
+  void oneJobIsOneTraceFromItsSubmissionThroughEveryStageInOrder() throws Exception {
+    String body = "{\"defaults\": {" + SMALL + "}, \"jobs\": [{\"prompt\": \"a traced box\", \"seed\": 2}]}";
+    Reply created = post("/v1/batches", body, "application/json", null);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    String jobId = created.json().path("jobIds").get(0).asText();
+    String batchId = created.json().path("batch").path("id").asText();
+    List<Sse> stream = events("/v1/batches/" + batchId + "/events");
+    assertThat(stream.get(stream.size() - 1).data().path("succeeded").asInt()).isEqualTo(1);
+
+    List<String> stages = List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish");
+    OtlpReceiver.ReceivedSpan submit = await().atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
+        .filter(s -> s.name().equals("submit job") && jobId.equals(s.attributes().get("flowreel.job.id")))
+        .findFirst().orElse(null), java.util.Objects::nonNull);
+    assertThat(submit.service()).isEqualTo("flowreel-gateway");
+    assertThat(submit.parentSpanId()).as("a root: one trace per job").isEmpty();
+    String trace = submit.traceId();
+    // Each stage's span is sent when its task ends; the publisher's last.
+    List<OtlpReceiver.ReceivedSpan> tasks = await().atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
+        .filter(s -> s.traceId().equals(trace) && s.name().endsWith(" task"))
+        .sorted(java.util.Comparator.comparingLong(OtlpReceiver.ReceivedSpan::startNanos)).toList(),
+        found -> found.size() >= stages.size());
+    assertThat(tasks).extracting(s -> s.attributes().get("flowreel.stage")).containsExactlyElementsOf(stages);
+    assertThat(tasks).extracting(OtlpReceiver.ReceivedSpan::service)
+        .containsExactlyElementsOf(stages.stream().map(stage -> "flowreel-" + stage).toList());
+    assertThat(tasks).allSatisfy(task -> {
+      assertThat(task.parentSpanId()).isEqualTo(submit.spanId());
+      assertThat(task.attributes()).containsEntry("flowreel.job.id", jobId).containsEntry("flowreel.outcome",
+          "succeeded");
+    });
+    for (int i = 1; i < tasks.size(); i++) {
+      assertThat(tasks.get(i).startNanos()).as("%s starts after %s ended", stages.get(i), stages.get(i - 1))
+          .isGreaterThanOrEqualTo(tasks.get(i - 1).endNanos());
+    }
+    Map<String, String> taskSpanByStage = new LinkedHashMap<>();
+    tasks.forEach(t -> taskSpanByStage.put(t.attributes().get("flowreel.stage"), t.spanId()));
+    List<OtlpReceiver.ReceivedSpan> inTrace = traces.spans().stream().filter(s -> s.traceId().equals(trace)).toList();
+    assertThat(inTrace).as("the denoiser's DiT calls, one per step at least")
+        .filteredOn(s -> s.name().startsWith("network ") && s.parentSpanId().equals(taskSpanByStage.get("denoise")))
+        .hasSizeGreaterThanOrEqualTo(4);
+    assertThat(inTrace).as("the denoiser reads the conditioning").anyMatch(s -> s.name().equals("s3 get")
+        && s.parentSpanId().equals(taskSpanByStage.get("denoise")));
+    assertThat(inTrace).as("the publisher writes the MP4").anyMatch(s -> s.name().equals("s3 put")
+        && s.parentSpanId().equals(taskSpanByStage.get("publish")) && s.attributes().get("flowreel.s3.key")
+        .endsWith(".mp4"));
   }
 
   /** The sum of the samples of {@code metric} with the given label values ({@code name, value, ...}). */

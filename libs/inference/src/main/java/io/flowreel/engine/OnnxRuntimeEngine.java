@@ -58,7 +58,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
   @Override
   public Network network(String name) {
-    return networks.computeIfAbsent(name, this::open);
+    return new TracedNetwork(networks.computeIfAbsent(name, this::open), kind());
   }
 
   private OnnxNetwork open(String name) {

@@ -1,5 +1,6 @@
 package io.flowreel.runtime;
 
+import io.flowreel.telemetry.Tracing;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
@@ -8,6 +9,10 @@ import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.ServerException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,9 +72,9 @@ public final class ArtifactStore implements AutoCloseable {
 
   public Artifact put(String bucket, String key, byte[] bytes, Artifact.Format format, String stage, String name,
       List<Artifact.TensorInfo> tensors) throws IOException {
-    call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+    traced("put", bucket, key, () -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
         .stream(new ByteArrayInputStream(bytes), bytes.length, bytes.length > PART_SIZE ? PART_SIZE : -1)
-        .contentType(format.contentType()).build()));
+        .contentType(format.contentType()).build()), bytes.length);
     bytesWritten.addAndGet(bytes.length);
     return new Artifact(stage, name, bucket, key, sha256(bytes), bytes.length, format, tensors);
   }
@@ -78,12 +83,12 @@ public final class ArtifactStore implements AutoCloseable {
   public byte[] get(Artifact artifact) throws IOException {
     byte[] bytes;
     try {
-      bytes = call(() -> {
+      bytes = traced("get", artifact.bucket(), artifact.key(), () -> {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(artifact.bucket())
             .object(artifact.key()).build())) {
           return in.readAllBytes();
         }
-      });
+      }, artifact.size());
       bytesRead.addAndGet(bytes.length);
     } catch (MissingObjectException e) {
       throw new CorruptArtifactException(describe(artifact) + " is missing", e);
@@ -106,11 +111,11 @@ public final class ArtifactStore implements AutoCloseable {
    */
   public Optional<byte[]> find(String bucket, String key) throws IOException {
     try {
-      byte[] bytes = call(() -> {
+      byte[] bytes = traced("get", bucket, key, () -> {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
           return in.readAllBytes();
         }
-      });
+      }, -1);
       bytesRead.addAndGet(bytes.length);
       return Optional.of(bytes);
     } catch (MissingObjectException e) {
@@ -130,7 +135,8 @@ public final class ArtifactStore implements AutoCloseable {
 
   public boolean exists(String bucket, String key) throws IOException {
     try {
-      call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()));
+      traced("stat", bucket, key, () -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()),
+          -1);
       return true;
     } catch (MissingObjectException e) {
       return false;
@@ -174,6 +180,23 @@ public final class ArtifactStore implements AutoCloseable {
   @FunctionalInterface
   private interface S3Call<T> {
     T run() throws Exception;
+  }
+
+  /** {@link #call} as a span ({@code s3 get}, {@code s3 put}...) under the current one, the task's. */
+  private static <T> T traced(String operation, String bucket, String key, S3Call<T> body, long bytes)
+      throws IOException {
+    Span span = Tracing.tracer().spanBuilder("s3 " + operation).setSpanKind(SpanKind.CLIENT)
+        .setAttribute("flowreel.s3.bucket", bucket).setAttribute("flowreel.s3.key", key).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      T result = call(body);
+      span.setAttribute("flowreel.s3.bytes", result instanceof byte[] read ? read.length : bytes);
+      return result;
+    } catch (IOException | RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

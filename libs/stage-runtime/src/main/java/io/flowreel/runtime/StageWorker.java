@@ -11,6 +11,11 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.messages.codec.MessageSerdes;
+import io.flowreel.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -280,10 +285,24 @@ public final class StageWorker implements AutoCloseable {
         logOutcome(task, outcome, "before it started", settled);
         return settled.ack();
       }
-      metrics.started(Duration.ofMillis(System.currentTimeMillis() - record.timestamp()));
-      try {
+      long handover = System.currentTimeMillis() - record.timestamp();
+      metrics.started(Duration.ofMillis(handover));
+      // The task's span, under the job's trace: its S3 reads and writes and its network calls nest in it.
+      Span span = Tracing.tracer().spanBuilder(Stages.id(stage) + " task").setSpanKind(SpanKind.CONSUMER)
+          .setParent(Tracing.parent(task.getTraceId()))
+          .setAttribute("flowreel.job.id", jobId).setAttribute("flowreel.batch.id", task.getSpec().getBatchId())
+          .setAttribute("flowreel.stage", Stages.id(stage)).setAttribute("flowreel.attempt", task.getAttempt())
+          .setAttribute("flowreel.worker", config.workerId())
+          .setAttribute("flowreel.delivery", record.deliveryCount().orElse((short) 1))
+          .setAttribute("flowreel.handover.ms", handover).startSpan();
+      try (Scope ignored = span.makeCurrent()) {
         return run(task);
+      } catch (Exception | Error e) {
+        span.recordException(e);
+        span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+        throw e;
       } finally {
+        span.end();
         metrics.stopped();
       }
     }
@@ -339,6 +358,10 @@ public final class StageWorker implements AutoCloseable {
 
   private void ended(RenderTask task, StageMetrics.Outcome outcome, long millis, Object why) {
     metrics.ended(outcome, Duration.ofMillis(millis));
+    Span.current().setAttribute("flowreel.outcome", outcome.tag());
+    if (outcome == StageMetrics.Outcome.DEAD_LETTERED) {
+      Span.current().setStatus(StatusCode.ERROR, "dead-lettered");
+    }
     logOutcome(task, outcome, "in " + millis + " ms", why);
   }
 

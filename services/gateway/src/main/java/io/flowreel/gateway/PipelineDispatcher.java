@@ -12,14 +12,19 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.contract.Topics;
+import io.flowreel.telemetry.Tracing;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,12 +53,14 @@ public class PipelineDispatcher {
 
   private final GatewayConfig config;
   private KafkaProducer<String, byte[]> producer;
+  private AutoCloseable tracing = () -> { };
 
   PipelineDispatcher(GatewayConfig config) {
     this.config = config;
   }
 
   void onStart(@Observes StartupEvent event) {
+    tracing = Tracing.start("flowreel-gateway");
     producer = newProducer();
   }
 
@@ -78,20 +85,21 @@ public class PipelineDispatcher {
     return created;
   }
 
-  void onStop(@Observes ShutdownEvent event) {
+  void onStop(@Observes ShutdownEvent event) throws Exception {
     if (producer != null) {
       producer.close(Duration.ofSeconds(10));
     }
+    tracing.close();
   }
 
   /** Submits a whole batch or nothing. */
   public synchronized void submit(BatchSubmission batch, List<RenderTask> tasks) {
-    inTransaction(() -> {
+    traced("submit job", tasks, () -> inTransaction(() -> {
       send(Topics.BATCHES.name(), batch.getBatchId(), Topics.BATCHES.serializeValue(batch));
       for (RenderTask task : tasks) {
         sendTask(task);
       }
-    });
+    }));
   }
 
   /**
@@ -104,14 +112,41 @@ public class PipelineDispatcher {
 
   /** Re-runs several jobs, each as {@link #retry} does, in one transaction: all of them or none. */
   public synchronized void retryAll(List<RenderTask> tasks) {
-    inTransaction(() -> {
+    traced("retry job", tasks, () -> inTransaction(() -> {
       for (RenderTask task : tasks) {
         String jobId = task.getSpec().getJobId();
         sendControl(control(jobId, ControlTargetKind.JOB, ControlAction.RESUME, "retry from "
             + Stages.id(task.getRoutingSlip().get(0))).setAttempt(task.getAttempt()).build());
         sendTask(task);
       }
-    });
+    }));
+  }
+
+  /**
+   * Starts each job's trace, one per job rather than per request (a batch of thousands would make one
+   * unreadable trace): a root span for its submission (or retry), ended once the transaction is committed, its
+   * context written into the task, where every stage opens its span under it.
+   */
+  private static void traced(String operation, List<RenderTask> tasks, Runnable send) {
+    List<Span> spans = new ArrayList<>(tasks.size());
+    for (RenderTask task : tasks) {
+      Span span = Tracing.tracer().spanBuilder(operation).setNoParent().setSpanKind(SpanKind.PRODUCER)
+          .setAttribute("flowreel.job.id", task.getSpec().getJobId())
+          .setAttribute("flowreel.batch.id", task.getSpec().getBatchId())
+          .setAttribute("flowreel.tenant", task.getSpec().getTenant())
+          .setAttribute("flowreel.attempt", task.getAttempt())
+          .startSpan();
+      task.setTraceId(Tracing.traceparent(span));
+      spans.add(span);
+    }
+    try {
+      send.run();
+    } catch (RuntimeException e) {
+      spans.forEach(span -> span.setStatus(StatusCode.ERROR, e.getMessage()));
+      throw e;
+    } finally {
+      spans.forEach(Span::end);
+    }
   }
 
   /**

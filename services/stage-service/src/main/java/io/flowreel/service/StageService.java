@@ -11,6 +11,7 @@ import io.flowreel.runtime.SimulatedStage;
 import io.flowreel.runtime.StageMetrics;
 import io.flowreel.runtime.StageWorker;
 import io.flowreel.runtime.WorkerConfig;
+import io.flowreel.telemetry.Tracing;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,6 +50,7 @@ public class StageService {
   private volatile ControlView control;
   private volatile StageWorker worker;
   private volatile String failure;
+  private volatile AutoCloseable tracing = () -> { };
 
   StageService(StageDefinition definition, StageServiceConfig config, MeterRegistry metrics) {
     this.definition = definition;
@@ -80,6 +82,7 @@ public class StageService {
       }
     };
     try {
+      tracing = Tracing.start("flowreel-" + id);
       startup.announce("loading model pack " + packDir());
       long t0 = System.nanoTime();
       ModelPack loaded = ModelPack.load(packDir());
@@ -165,6 +168,7 @@ public class StageService {
     if (store != null) {
       store.close();
     }
+    tracing.close(); // sends the spans still buffered
   }
 
   public Stage stage() {

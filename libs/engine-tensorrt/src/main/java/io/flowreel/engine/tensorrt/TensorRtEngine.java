@@ -2,6 +2,7 @@ package io.flowreel.engine.tensorrt;
 
 import io.flowreel.engine.InferenceEngine;
 import io.flowreel.engine.Network;
+import io.flowreel.engine.TracedNetwork;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.PackFile;
 import io.flowreel.pack.ShapeBuckets;
@@ -77,7 +78,7 @@ public final class TensorRtEngine implements InferenceEngine {
 
   @Override
   public Network network(String name) {
-    return networks.computeIfAbsent(name, this::open);
+    return new TracedNetwork(networks.computeIfAbsent(name, this::open), kind());
   }
 
   private Network open(String name) {
