@@ -45,6 +45,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -285,6 +295,70 @@ class GatewayIT {
     assertThat(inTrace).as("the publisher writes the MP4").anyMatch(s -> s.name().equals("s3 put")
         && s.parentSpanId().equals(taskSpanByStage.get("publish")) && s.attributes().get("flowreel.s3.key")
         .endsWith(".mp4"));
+  }
+
+  /**
+   * Issue 22 item 5: the dashboard in a real headless browser (Debian's chromium and chromium-driver). A batch
+   * submitted through the API shows on the page; three jobs are watched to the end, their posters loaded; the long
+   * one is watched denoising, with each stage's backlog and workers, and cancelled with its button on the page.
+   * The screenshot is target/dashboard.png (README shows one).
+   */
+  @Test
+  void theDashboardFollowsABatchToItsEndAndCancelsAJobFromThePage() throws Exception {
+    String body = "{\"defaults\": {" + SMALL + "}, \"jobs\": [{\"prompt\": \"a red ball moving right\", "
+        + "\"seed\": 11}, {\"prompt\": \"a blue box drifting left\", \"seed\": 12}, {\"prompt\": \"a green "
+        + "triangle moving up\", \"seed\": 13}, {\"prompt\": \"a long one\", \"width\": 512, \"height\": 512, "
+        + "\"frames\": 17, \"steps\": 200}]}";
+    Reply created = post("/v1/batches", body, "application/json", null);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    String batchId = created.json().path("batch").path("id").asText();
+    List<String> jobIds = texts(created.json().path("jobIds"));
+    String longJob = jobIds.get(3);
+
+    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000");
+    WebDriver browser = new ChromeDriver(options);
+    try {
+      browser.get(api + "/dashboard/");
+      browser.findElement(By.id("key")).sendKeys(studioKey, Keys.ENTER);
+      // The page redraws its tables every second: an element found may be replaced before it is used.
+      org.openqa.selenium.support.ui.FluentWait<WebDriver> page = new WebDriverWait(browser, JOB_TIMEOUT)
+          .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+      page.until(d -> {
+        d.findElement(By.cssSelector("tr[data-batch='" + batchId + "']")).click();
+        return true;
+      });
+      for (String job : jobIds.subList(0, 3)) {
+        page.until(d -> text(d, ".job[data-job='" + job + "'] .state").equals("SUCCEEDED")
+            && Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript("const img = document.querySelector("
+            + "\".job[data-job='" + job + "'] img\"); return img != null && img.complete && img.naturalWidth > 0;")));
+      }
+      page.until(d -> text(d, ".job[data-job='" + longJob + "'] .where").startsWith("denoise step"));
+      page.until(d -> text(d, "tr[data-stage='denoise'] td:nth-child(4)").equals("1")
+          && text(d, "tr[data-stage='denoise'] td:nth-child(3)").equals("1"));
+      page.until(d -> {
+        d.findElement(By.cssSelector(".job[data-job='" + longJob + "'] button[data-job-action='cancel']")).click();
+        return true;
+      });
+      page.until(d -> text(d, ".job[data-job='" + longJob + "'] .state").equals("CANCELLED"));
+      assertThat(get("/v1/jobs/" + longJob).json().path("state").asText()).isEqualTo("CANCELLED");
+      page.until(d -> text(d, "tr[data-batch='" + batchId + "'] td:nth-child(9)").equals("4 of 4 done"));
+      Files.write(Path.of("target", "dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      Files.write(Path.of("target", "dashboard-failed.png"),
+          ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+      throw new AssertionError("the page did not get there; its status line: '" + text(browser, "#status")
+          + "' (target/dashboard-failed.png)", e);
+    } finally {
+      browser.quit();
+    }
+  }
+
+  private static String text(WebDriver browser, String css) {
+    List<WebElement> found = browser.findElements(By.cssSelector(css));
+    return found.isEmpty() ? "" : found.get(0).getText().trim();
   }
 
   /** The sum of the samples of {@code metric} with the given label values ({@code name, value, ...}). */

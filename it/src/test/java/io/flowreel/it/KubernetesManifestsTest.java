@@ -114,7 +114,7 @@ class KubernetesManifestsTest {
     }
     assertThat(objects).noneMatch(o -> "Secret".equals(o.get("kind")));
     assertThat(rendered).doesNotContainIgnoringCase("password").doesNotContain("flr_");
-    assertThat(find("NetworkPolicy", "tracker-from-gateway-and-prometheus")).isPresent();
+    assertThat(find("NetworkPolicy", "internal-apis-from-gateway-and-prometheus")).isPresent();
   }
 
   /** No Strimzi schema resolves on these machines: the pointers are rendered and their kinds checked only. */

@@ -49,6 +49,7 @@ public final class LocalStack implements AutoCloseable {
   private final GatewayCredentials credentials;
   private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
   private volatile ServiceProcess gateway;
+  private volatile String schedulerUrl;
   private volatile boolean closing;
   private Thread supervisor;
   private List<String> recovered = List.of();
@@ -156,6 +157,9 @@ public final class LocalStack implements AutoCloseable {
         throw new IllegalArgumentException("the gateway needs a tracker: plan at least one");
       }
       env.put("FLOWREEL_TRACKER_URL", trackerUrl);
+      if (schedulerUrl != null) {
+        env.put("FLOWREEL_SCHEDULER_URL", schedulerUrl); // each stage's backlog, for /v1/stages
+      }
       env.putAll(credentials.gatewayEnvironment());
       // Stable per instance: a restarted gateway fences its predecessor's open transaction.
       env.put("FLOWREEL_GATEWAY_INSTANCE_ID", service + "-" + i);
@@ -166,6 +170,9 @@ public final class LocalStack implements AutoCloseable {
     services.add(process);
     if (service.equals(GATEWAY) && gateway == null) {
       gateway = process;
+    }
+    if (service.equals(SCHEDULER) && schedulerUrl == null) {
+      schedulerUrl = process.baseUrl();
     }
     return process;
   }

@@ -22,6 +22,8 @@ public interface GatewayConfig {
 
   Tracker tracker();
 
+  Scheduler scheduler();
+
   /** The checkout or installation folder; packs are under {@code <home>/models} unless set. */
   @WithDefault(".")
   Path home();
@@ -53,6 +55,11 @@ public interface GatewayConfig {
   interface Buckets {
     @WithDefault("flowreel-output")
     String output();
+  }
+
+  interface Scheduler {
+    /** The scheduler service, for each stage's backlog and workers ({@code /v1/stages}); unset: not shown. */
+    Optional<URI> url();
   }
 
   interface Tracker {

@@ -71,4 +71,9 @@ public class SchedulerStreams {
   public ShareGroupCapacity capacity() {
     return scheduler == null ? null : scheduler.capacity();
   }
+
+  /** Empty while starting. */
+  public java.util.Optional<Scheduler> running() {
+    return java.util.Optional.ofNullable(scheduler);
+  }
 }
