@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.contract.ApiKeys;
+import io.flowreel.contract.Topics;
+import io.flowreel.contract.TraceHeaders;
 import io.flowreel.infra.DataDirs;
 import io.flowreel.infra.ServiceProcess;
 import io.flowreel.media.Mp4Reader;
@@ -32,10 +34,12 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
@@ -49,12 +53,16 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.yaml.snakeyaml.Yaml;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -199,7 +207,7 @@ class GatewayIT {
     JsonNode dashboard = JSON.readTree(Files.readString(GrafanaDashboardTest.DASHBOARD));
     List<String> queries = new ArrayList<>(PrometheusQueries.expressions(dashboard));
     // And what KEDA scales the stages on in Kubernetes (infra/k8s/base/autoscaling.yaml).
-    for (Object scaled : new org.yaml.snakeyaml.Yaml().loadAll(
+    for (Object scaled : new Yaml().loadAll(
         Files.readString(KubernetesManifestsTest.K8S.resolve("base").resolve("autoscaling.yaml")))) {
       JSON.valueToTree(scaled).path("spec").path("triggers").forEach(t -> queries.add(t.path("metadata")
           .path("query").asText()));
@@ -263,14 +271,14 @@ class GatewayIT {
     List<String> stages = List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish");
     OtlpReceiver.ReceivedSpan submit = await().atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
         .filter(s -> s.name().equals("submit job") && jobId.equals(s.attributes().get("flowreel.job.id")))
-        .findFirst().orElse(null), java.util.Objects::nonNull);
+        .findFirst().orElse(null), Objects::nonNull);
     assertThat(submit.service()).isEqualTo("flowreel-gateway");
     assertThat(submit.parentSpanId()).as("a root: one trace per job").isEmpty();
     String trace = submit.traceId();
     // Each stage's span is sent when its task ends; the publisher's last.
     List<OtlpReceiver.ReceivedSpan> tasks = await().atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
         .filter(s -> s.traceId().equals(trace) && s.name().endsWith(" task"))
-        .sorted(java.util.Comparator.comparingLong(OtlpReceiver.ReceivedSpan::startNanos)).toList(),
+        .sorted(Comparator.comparingLong(OtlpReceiver.ReceivedSpan::startNanos)).toList(),
         found -> found.size() >= stages.size());
     assertThat(tasks).extracting(s -> s.attributes().get("flowreel.stage")).containsExactlyElementsOf(stages);
     assertThat(tasks).extracting(OtlpReceiver.ReceivedSpan::service)
@@ -295,6 +303,21 @@ class GatewayIT {
     assertThat(inTrace).as("the publisher writes the MP4").anyMatch(s -> s.name().equals("s3 put")
         && s.parentSpanId().equals(taskSpanByStage.get("publish")) && s.attributes().get("flowreel.s3.key")
         .endsWith(".mp4"));
+    // The context also rides in the records' headers, as OpenTelemetry's Kafka instrumentation reads it: on the
+    // task each stage took (the scheduler puts it back when it admits a task) and on every event of the job.
+    for (Stage stage : Stage.values()) {
+      if (stage == Stage.UNKNOWN) {
+        continue;
+      }
+      assertThat(farm.readCommitted(Topics.tasks(stage).name()).stream()
+          .filter(r -> jobId.equals(r.key())).map(r -> TraceHeaders.read(r.headers())))
+          .as("the %s task's traceparent header", stage).singleElement()
+          .satisfies(header -> assertThat(header).hasValueSatisfying(v -> assertThat(v).contains(trace)));
+    }
+    assertThat(farm.readCommitted(Topics.EVENTS.name()).stream()
+        .filter(r -> jobId.equals(r.key())).map(r -> TraceHeaders.read(r.headers())))
+        .hasSizeGreaterThanOrEqualTo(13).allSatisfy(header -> assertThat(header).hasValueSatisfying(v ->
+            assertThat(v).contains(trace)));
   }
 
   /**
@@ -324,8 +347,8 @@ class GatewayIT {
       browser.get(api + "/dashboard/");
       browser.findElement(By.id("key")).sendKeys(studioKey, Keys.ENTER);
       // The page redraws its tables every second: an element found may be replaced before it is used.
-      org.openqa.selenium.support.ui.FluentWait<WebDriver> page = new WebDriverWait(browser, JOB_TIMEOUT)
-          .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+      FluentWait<WebDriver> page = new WebDriverWait(browser, JOB_TIMEOUT)
+          .ignoring(StaleElementReferenceException.class);
       page.until(d -> {
         d.findElement(By.cssSelector("tr[data-batch='" + batchId + "']")).click();
         return true;
@@ -346,7 +369,7 @@ class GatewayIT {
       assertThat(get("/v1/jobs/" + longJob).json().path("state").asText()).isEqualTo("CANCELLED");
       page.until(d -> text(d, "tr[data-batch='" + batchId + "'] td:nth-child(9)").equals("4 of 4 done"));
       Files.write(Path.of("target", "dashboard.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-    } catch (org.openqa.selenium.TimeoutException e) {
+    } catch (TimeoutException e) {
       Files.write(Path.of("target", "dashboard-failed.png"),
           ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
       throw new AssertionError("the page did not get there; its status line: '" + text(browser, "#status")

@@ -3,6 +3,7 @@ package io.flowreel.scheduler;
 import io.flowreel.contract.ControlRules;
 import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
+import io.flowreel.contract.TraceHeaders;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.ControlCommand;
 import io.flowreel.messages.ControlTargetKind;
@@ -328,7 +329,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
 
   private void send(RenderTask task, StageEvent event, long now) {
     context.forward(new Record<>(task.getSpec().getJobId(), new Outgoing(Topics.EVENTS.name(),
-        Topics.EVENTS.serializeValue(event)), now));
+        Topics.EVENTS.serializeValue(event)), now, TraceHeaders.of(task)));
   }
 
   private void finished(Stage stage, RenderTask task) {
@@ -372,7 +373,7 @@ final class Admission implements Processor<String, SchedulerInput, String, Outgo
         continue;
       }
       context.forward(new Record<>(jobId, new Outgoing(Topics.tasks(stage).name(),
-          Topics.tasks(stage).serializeValue(task)), now));
+          Topics.tasks(stage).serializeValue(task)), now, TraceHeaders.of(task)));
       tasks.put(id, TaskPlace.running(tenant));
       queue.started(tenant);
       serve(stage, queue, tenant, queue.served.getOrDefault(tenant, 0.0) + 1.0 / rules.weight(tenant));

@@ -2,6 +2,7 @@ package io.flowreel.runtime;
 
 import io.flowreel.contract.Topics;
 import io.flowreel.contract.Stages;
+import io.flowreel.contract.TraceHeaders;
 import io.flowreel.messages.ArtifactRef;
 import io.flowreel.messages.DeadLetter;
 import io.flowreel.messages.RenderTask;
@@ -260,8 +261,8 @@ public final class StageWorker implements AutoCloseable {
   private void schedule(SchedulerInputKind kind, RenderTask task) {
     SchedulerInput input = SchedulerInput.newBuilder().setKind(kind).setTask(task)
         .setTimeMillis(System.currentTimeMillis()).setWorker(config.workerId()).build();
-    producer.send(new ProducerRecord<>(Topics.SCHEDULE.name(), Stages.id(task.getRoutingSlip().get(0)),
-        Topics.SCHEDULE.serializeValue(input)));
+    producer.send(new ProducerRecord<>(Topics.SCHEDULE.name(), null, Stages.id(task.getRoutingSlip().get(0)),
+        Topics.SCHEDULE.serializeValue(input), TraceHeaders.of(task)));
   }
 
   /**
@@ -289,7 +290,7 @@ public final class StageWorker implements AutoCloseable {
       metrics.started(Duration.ofMillis(handover));
       // The task's span, under the job's trace: its S3 reads and writes and its network calls nest in it.
       Span span = Tracing.tracer().spanBuilder(Stages.id(stage) + " task").setSpanKind(SpanKind.CONSUMER)
-          .setParent(Tracing.parent(task.getTraceId()))
+          .setParent(Tracing.parent(TraceHeaders.read(record.headers()).orElse(task.getTraceId())))
           .setAttribute("flowreel.job.id", jobId).setAttribute("flowreel.batch.id", task.getSpec().getBatchId())
           .setAttribute("flowreel.stage", Stages.id(stage)).setAttribute("flowreel.attempt", task.getAttempt())
           .setAttribute("flowreel.worker", config.workerId())
@@ -311,8 +312,7 @@ public final class StageWorker implements AutoCloseable {
   private AcknowledgeType run(RenderTask task) throws Exception {
     String jobId = task.getSpec().getJobId();
     // Not waited for: the outcome's event that follows is, and the producer keeps one job's events in order.
-    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), jobId,
-        MessageSerdes.stageEvent().serialize(Topics.EVENTS.name(), event(task, StageEventType.STARTED).build())));
+    sendUnflushed(task, event(task, StageEventType.STARTED).build());
     long start = System.currentTimeMillis();
     Context context = new Context(task);
     int tryNumber = 1;
@@ -348,7 +348,7 @@ public final class StageWorker implements AutoCloseable {
           metrics.retried();
           LOG.log(System.Logger.Level.WARNING, describe(task) + ": try " + tryNumber + " failed, trying again in "
               + retry.backoff().toMillis() + " ms: " + retry.error());
-          send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(retry.error()).build());
+          send(task, event(task, StageEventType.RETRYING).setError(retry.error()).build());
           Thread.sleep(retry.backoff().toMillis());
           tryNumber++;
         }
@@ -405,7 +405,7 @@ public final class StageWorker implements AutoCloseable {
     holding = hold.dependency() + " unavailable since " + Instant.now() + ": " + hold.error() + "; holding job "
         + jobId;
     LOG.log(System.Logger.Level.WARNING, Stages.id(stage) + " worker " + config.workerId() + ": " + holding);
-    send(Topics.EVENTS.name(), jobId, event(task, StageEventType.RETRYING).setError(hold.error()).build());
+    send(task, event(task, StageEventType.RETRYING).setError(hold.error()).build());
     try {
       for (Duration pause = HOLD_FIRST_PROBE; ; pause = min(pause.multipliedBy(2), HOLD_MAX_PROBE)) {
         Thread.sleep(pause.toMillis());
@@ -442,7 +442,7 @@ public final class StageWorker implements AutoCloseable {
   /** Sends what a task that ends without a result leaves on record. */
   private void settle(RenderTask task, TaskOutcomes.Settled outcome) throws Exception {
     if (outcome instanceof TaskOutcomes.Cancelled cancelled) {
-      send(Topics.EVENTS.name(), task.getSpec().getJobId(), event(task, StageEventType.CANCELLED)
+      send(task, event(task, StageEventType.CANCELLED)
           .setError(cancelled.error()).build());
     } else if (outcome instanceof TaskOutcomes.GiveUp giveUp) {
       deadLetter(task, giveUp.error(), giveUp.errorClass(), giveUp.deliveryAttempts(), giveUp.event());
@@ -467,11 +467,10 @@ public final class StageWorker implements AutoCloseable {
         .setDeliveryAttempt(1)
         .setRewrittenPrompt(result.rewrittenPrompt() != null ? result.rewrittenPrompt() : task.getRewrittenPrompt())
         .build();
-    String jobId = task.getSpec().getJobId();
     if (!slip.isEmpty()) {
       schedule(SchedulerInputKind.WAITING, next);
     }
-    send(Topics.EVENTS.name(), jobId, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
+    send(task, event(task, StageEventType.SUCCEEDED).setArtifacts(refs).setDurationMillis(millis)
         .setProgress(1.0).setRewrittenPrompt(next.getRewrittenPrompt()).build());
   }
 
@@ -480,10 +479,9 @@ public final class StageWorker implements AutoCloseable {
     DeadLetter letter = DeadLetter.newBuilder().setTask(task).setStage(stage).setError(error)
         .setErrorClass(errorClass).setDeliveryAttempts(deliveries).setTimeMillis(System.currentTimeMillis())
         .setWorker(config.workerId()).build();
-    String jobId = task.getSpec().getJobId();
-    producer.send(new ProducerRecord<>(Topics.deadLetters(stage).name(), jobId,
-        Topics.deadLetters(stage).serializeValue(letter)));
-    send(Topics.EVENTS.name(), jobId, event(task, type).setError(error).build());
+    producer.send(new ProducerRecord<>(Topics.deadLetters(stage).name(), null, task.getSpec().getJobId(),
+        Topics.deadLetters(stage).serializeValue(letter), TraceHeaders.of(task)));
+    send(task, event(task, type).setError(error).build());
   }
 
   /** A record that is not a task at all cannot become a DeadLetter: its bytes go as they are, the cause in a header. */
@@ -502,9 +500,15 @@ public final class StageWorker implements AutoCloseable {
   }
 
   /** Sends and waits: the next step (acknowledging) must not happen before the broker has it. */
-  private void send(String topic, String key, StageEvent event) throws Exception {
-    producer.send(new ProducerRecord<>(topic, key, MessageSerdes.stageEvent().serialize(topic, event)));
+  private void send(RenderTask task, StageEvent event) throws Exception {
+    sendUnflushed(task, event);
     producer.flush();
+  }
+
+  /** The event to the events topic, keyed by job, with the job's trace context. */
+  private void sendUnflushed(RenderTask task, StageEvent event) {
+    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), null, task.getSpec().getJobId(),
+        MessageSerdes.stageEvent().serialize(Topics.EVENTS.name(), event), TraceHeaders.of(task)));
   }
 
   private final class Context implements StageContext {
@@ -549,7 +553,7 @@ public final class StageWorker implements AutoCloseable {
       }
       lastProgress = now;
       try {
-        send(Topics.EVENTS.name(), task.getSpec().getJobId(), event(task, StageEventType.PROGRESS)
+        send(task, event(task, StageEventType.PROGRESS)
             .setStep(done).setTotalSteps(total).setProgress((double) done / total).build());
       } catch (Exception e) {
         throw new IllegalStateException("cannot send progress: " + e.getMessage(), e);

@@ -12,6 +12,7 @@ import io.flowreel.messages.Stage;
 import io.flowreel.messages.StageEvent;
 import io.flowreel.messages.StageEventType;
 import io.flowreel.contract.Topics;
+import io.flowreel.contract.TraceHeaders;
 import io.flowreel.telemetry.Tracing;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
@@ -220,10 +221,12 @@ public class PipelineDispatcher {
     // To the scheduler, which admits it to its first stage in priority and fair-share order.
     SchedulerInput waiting = SchedulerInput.newBuilder().setKind(SchedulerInputKind.WAITING).setTask(task)
         .setTimeMillis(System.currentTimeMillis()).setWorker(Stages.GATEWAY_WORKER).build();
-    send(Topics.SCHEDULE.name(), Stages.id(task.getRoutingSlip().get(0)), Topics.SCHEDULE.serializeValue(waiting));
+    producer.send(new ProducerRecord<>(Topics.SCHEDULE.name(), null, Stages.id(task.getRoutingSlip().get(0)),
+        Topics.SCHEDULE.serializeValue(waiting), TraceHeaders.of(task)));
     StageEvent queued = event(jobId, task.getSpec().getBatchId(), task.getSpec().getTenant(),
         task.getRoutingSlip().get(0), task.getAttempt(), StageEventType.QUEUED).setSpec(task.getSpec()).build();
-    send(Topics.EVENTS.name(), jobId, Topics.EVENTS.serializeValue(queued));
+    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), null, jobId, Topics.EVENTS.serializeValue(queued),
+        TraceHeaders.of(task)));
   }
 
   private static StageEvent.Builder event(String jobId, String batchId, String tenant, Stage stage, int attempt,
