@@ -33,7 +33,8 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
   private final ModelPack pack;
   private final int threads;
-  private final Map<String, OnnxNetwork> networks = new ConcurrentHashMap<>();
+  /** Each opened once per process, and traced: a span per call. */
+  private final Map<String, TracedNetwork> networks = new ConcurrentHashMap<>();
 
   private OnnxRuntimeEngine(ModelPack pack, int threads) {
     this.pack = pack;
@@ -58,7 +59,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
   @Override
   public Network network(String name) {
-    return new TracedNetwork(networks.computeIfAbsent(name, this::open), kind());
+    return networks.computeIfAbsent(name, n -> new TracedNetwork(open(n), kind()));
   }
 
   private OnnxNetwork open(String name) {

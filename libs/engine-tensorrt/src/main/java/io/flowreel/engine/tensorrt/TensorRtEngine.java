@@ -38,7 +38,8 @@ public final class TensorRtEngine implements InferenceEngine {
   private final EngineCache cache;
   private final String version;
   private final String computeCapability;
-  private final Map<String, Network> networks = new ConcurrentHashMap<>();
+  /** Each opened once per process, and traced: a span per call. */
+  private final Map<String, TracedNetwork> networks = new ConcurrentHashMap<>();
 
   private TensorRtEngine(ModelPack pack, TensorRtSettings settings, TiledDecoder.Options decoding, EngineCache cache) {
     NativeTensorRt.require();
@@ -78,7 +79,7 @@ public final class TensorRtEngine implements InferenceEngine {
 
   @Override
   public Network network(String name) {
-    return new TracedNetwork(networks.computeIfAbsent(name, this::open), kind());
+    return networks.computeIfAbsent(name, n -> new TracedNetwork(open(n), kind()));
   }
 
   private Network open(String name) {
