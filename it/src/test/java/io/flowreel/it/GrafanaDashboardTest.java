@@ -33,6 +33,25 @@ class GrafanaDashboardTest {
   }
 
   @Test
+  void samplesAreReadFromPrometheusTextWithTheirLabels() {
+    List<PrometheusQueries.Sample> samples = PrometheusQueries.samples("""
+        # HELP flowreel_stage_tasks_total tasks by how they ended at this worker
+        # TYPE flowreel_stage_tasks_total counter
+        flowreel_stage_tasks_total{outcome="succeeded",stage="denoise"} 3.0
+        flowreel_stage_tasks_total{outcome="retried",stage="denoise"} 1.0
+        http_server_requests_seconds_count{uri="/v1/jobs/{id}",error="say \\"no\\""} 2.0
+        flowreel_tracker_lag_events 0.0
+        """);
+    assertThat(samples).hasSize(4);
+    assertThat(PrometheusQueries.sum(samples, new Selector("flowreel_stage_tasks_total", Map.of("stage", "denoise"))))
+        .isEqualTo(4.0);
+    assertThat(PrometheusQueries.sum(samples, new Selector("flowreel_stage_tasks_total",
+        Map.of("outcome", "succeeded")))).isEqualTo(3.0);
+    assertThat(samples.get(2).labels()).containsEntry("uri", "/v1/jobs/{id}");
+    assertThat(samples.get(3).labels()).isEmpty();
+  }
+
+  @Test
   void everyQueryOfTheDashboardReadsTheFarmsOwnMetrics() throws Exception {
     JsonNode dashboard = new ObjectMapper().readTree(Files.readString(DASHBOARD));
     List<String> queries = PrometheusQueries.expressions(dashboard);

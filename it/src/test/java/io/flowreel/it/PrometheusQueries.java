@@ -35,6 +35,7 @@ final class PrometheusQueries {
       Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\{([^}]*)\\})?(\\s*\\()?");
   private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!=|!~|=)\\s*\"([^\"]*)\"");
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)");
+  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private PrometheusQueries() {}
 
@@ -85,7 +86,7 @@ final class PrometheusQueries {
       }
       Map<String, String> labels = new LinkedHashMap<>();
       if (m.group(3) != null) {
-        Matcher label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(m.group(3));
+        Matcher label = LABEL.matcher(m.group(3));
         while (label.find()) {
           labels.put(label.group(1), label.group(2));
         }

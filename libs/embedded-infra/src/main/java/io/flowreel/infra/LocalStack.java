@@ -210,6 +210,9 @@ public final class LocalStack implements AutoCloseable {
     if (count < 0) {
       throw new IllegalArgumentException("instances cannot be negative: " + count);
     }
+    if (closing) {
+      throw new IllegalStateException("the farm is stopping");
+    }
     List<ServiceProcess> running = services.stream().filter(s -> s.service().equals(service))
         .sorted(Comparator.comparingInt(LocalStack::instanceNumber)).toList();
     if (count > running.size()) {
