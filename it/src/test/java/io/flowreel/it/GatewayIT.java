@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowreel.contract.ApiKeys;
+import io.flowreel.contract.Stages;
 import io.flowreel.contract.Topics;
 import io.flowreel.contract.TraceHeaders;
 import io.flowreel.infra.DataDirs;
@@ -218,7 +219,7 @@ class GatewayIT {
         assertThat(samples).as("a series for %s (in %s)", selector, query).anyMatch(selector::matches);
       }
     }
-    for (String stage : List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish")) {
+    for (String stage : Stages.PIPELINE.stream().map(Stages::id).toList()) {
       assertThat(sum(samples, "flowreel_stage_tasks_total", "stage", stage, "outcome", "succeeded"))
           .as("%s tasks succeeded", stage).isGreaterThanOrEqualTo(1);
       assertThat(sum(samples, "flowreel_stage_handover_seconds_count", "stage", stage)).isGreaterThanOrEqualTo(1);
@@ -268,7 +269,7 @@ class GatewayIT {
     List<Sse> stream = events("/v1/batches/" + batchId + "/events");
     assertThat(stream.get(stream.size() - 1).data().path("succeeded").asInt()).isEqualTo(1);
 
-    List<String> stages = List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish");
+    List<String> stages = Stages.PIPELINE.stream().map(Stages::id).toList();
     OtlpReceiver.ReceivedSpan submit = await().atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
         .filter(s -> s.name().equals("submit job") && jobId.equals(s.attributes().get("flowreel.job.id")))
         .findFirst().orElse(null), Objects::nonNull);

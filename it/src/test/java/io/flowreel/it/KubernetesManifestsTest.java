@@ -2,8 +2,10 @@ package io.flowreel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flowreel.contract.Stages;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.infra.LocalStack;
+import io.flowreel.messages.Stage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,10 +76,9 @@ class KubernetesManifestsTest {
 
   @Test
   void eachStageIsADeploymentScaledOnItsBacklogAndGpuStagesScaleToZeroOnGpuNodes() {
-    List<String> stageIds = List.of("rewrite", "encode", "denoise", "decode", "upsample", "publish");
-    for (int i = 0; i < LocalStack.STAGE_SERVICES.size(); i++) {
-      String service = LocalStack.STAGE_SERVICES.get(i);
-      String stage = stageIds.get(i);
+    for (Stage pipelineStage : Stages.PIPELINE) {
+      String service = LocalStack.serviceOf(pipelineStage);
+      String stage = Stages.id(pipelineStage);
       assertThat(LocalStack.stageService(stage)).hasValue(service);
       Map<String, Object> deployment = find("Deployment", service).orElseThrow(() -> new AssertionError(service));
       Map<String, Object> pod = map(map(map(deployment, "spec"), "template"), "spec");

@@ -327,12 +327,7 @@ final class RenderFarm implements AutoCloseable {
 
   private static Map<Stage, String> servicesByStage() {
     Map<Stage, String> services = new LinkedHashMap<>();
-    services.put(Stage.REWRITE, "prompt-rewriter");
-    services.put(Stage.ENCODE, "text-encoder");
-    services.put(Stage.DENOISE, "denoiser");
-    services.put(Stage.DECODE, "decoder");
-    services.put(Stage.UPSAMPLE, "upsampler");
-    services.put(Stage.PUBLISH, "publisher");
+    Stages.PIPELINE.forEach(stage -> services.put(stage, LocalStack.serviceOf(stage)));
     return services;
   }
 }

@@ -1,6 +1,7 @@
 package io.flowreel.infra;
 
 import io.flowreel.contract.Stages;
+import io.flowreel.messages.Stage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,9 +186,13 @@ public final class LocalStack implements AutoCloseable {
     if (STAGE_SERVICES.contains(name)) {
       return Optional.of(name);
     }
-    // STAGE_SERVICES is in pipeline order.
-    int i = Stages.PIPELINE.stream().map(Stages::id).toList().indexOf(name);
-    return i < 0 ? Optional.empty() : Optional.of(STAGE_SERVICES.get(i));
+    return Stages.PIPELINE.stream().filter(stage -> Stages.id(stage).equals(name)).findFirst()
+        .map(LocalStack::serviceOf);
+  }
+
+  /** The service that runs {@code stage} (STAGE_SERVICES is in pipeline order). */
+  public static String serviceOf(Stage stage) {
+    return STAGE_SERVICES.get(Stages.PIPELINE.indexOf(stage));
   }
 
   /** How many instances of {@code service} run now. */

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -38,6 +40,8 @@ public final class StageMetrics {
 
   private final MeterRegistry registry;
   private final String stage;
+  private final Map<Outcome, Counter> tasks = new EnumMap<>(Outcome.class);
+  private final Map<Outcome, Timer> durations = new EnumMap<>(Outcome.class);
   private final Timer handover;
   private Timer step;
   private final AtomicInteger running = new AtomicInteger();
@@ -50,8 +54,14 @@ public final class StageMetrics {
         .tag("stage", this.stage).publishPercentileHistogram().register(registry);
     Gauge.builder("flowreel.stage.tasks.running", running, AtomicInteger::get)
         .description("tasks this worker is running now (0 or 1)").tag("stage", this.stage).register(registry);
+    // Every series exists from the start, so a rate over it is 0 rather than absent; and a task's end looks
+    // nothing up.
     for (Outcome outcome : Outcome.values()) {
-      counter(outcome); // every series exists from the start, so a rate over it is 0 rather than absent
+      tasks.put(outcome, Counter.builder("flowreel.stage.tasks").description("tasks by how they ended at this worker")
+          .tag("stage", this.stage).tag("outcome", outcome.tag()).register(registry));
+      durations.put(outcome, Timer.builder("flowreel.stage.task.duration")
+          .description("a task's time at a worker, from start to outcome").tag("stage", this.stage)
+          .tag("outcome", outcome.tag()).publishPercentileHistogram().register(registry));
     }
   }
 
@@ -71,20 +81,18 @@ public final class StageMetrics {
   }
 
   void ended(Outcome outcome, Duration took) {
-    counter(outcome).increment();
-    Timer.builder("flowreel.stage.task.duration").description("a task's time at a worker, from start to outcome")
-        .tag("stage", stage).tag("outcome", outcome.tag()).publishPercentileHistogram().register(registry)
-        .record(took);
+    tasks.get(outcome).increment();
+    durations.get(outcome).record(took);
   }
 
   /** Not ended: the same try runs again. */
   void retried() {
-    counter(Outcome.RETRIED).increment();
+    tasks.get(Outcome.RETRIED).increment();
   }
 
   /** A task settled before it started (cancelled, superseded, or over its delivery limit). */
   void settledUnstarted(Outcome outcome) {
-    counter(outcome).increment();
+    tasks.get(outcome).increment();
   }
 
   void steps(int steps, Duration took) {
@@ -100,11 +108,7 @@ public final class StageMetrics {
 
   /** How many tasks ended so at this worker (0 for {@link #unrecorded} meters). */
   public long count(Outcome outcome) {
-    return (long) counter(outcome).count();
+    return (long) tasks.get(outcome).count();
   }
 
-  private Counter counter(Outcome outcome) {
-    return Counter.builder("flowreel.stage.tasks").description("tasks by how they ended at this worker")
-        .tag("stage", stage).tag("outcome", outcome.tag()).register(registry);
-  }
 }
