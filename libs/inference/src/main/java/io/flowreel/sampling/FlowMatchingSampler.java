@@ -1,10 +1,11 @@
 package io.flowreel.sampling;
 
 import io.flowreel.tensor.FloatTensor;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /** Euler integration of a velocity field along a shifted flow-matching schedule, in fp32. */
-public final class FlowMatchingSampler {
+public final class FlowMatchingSampler implements LatentSampler {
 
   /** Called after every step with the latent so far; a checkpoint can store it. */
   @FunctionalInterface
@@ -20,6 +21,7 @@ public final class FlowMatchingSampler {
     this.times = FlowMatchingSchedule.times(steps, shift);
   }
 
+  @Override
   public int steps() {
     return steps;
   }
@@ -46,5 +48,16 @@ public final class FlowMatchingSampler {
       listener.onStep(i + 1, steps, x);
     }
     return x;
+  }
+
+  /** The same run through {@link LatentSampler}: Euler needs no history, only the latent. */
+  @Override
+  public FloatTensor sample(SamplerState from, VelocityField field, LatentSampler.StateListener listener,
+      BooleanSupplier cancelled) {
+    if (!from.history().isEmpty()) {
+      throw new IllegalArgumentException("Euler keeps no history, but the state holds " + from.history().keySet());
+    }
+    return sample(from.latent(), from.completedSteps(), field,
+        (done, total, x) -> listener.onStep(total, new SamplerState(done, x, Map.of())), cancelled);
   }
 }
