@@ -71,7 +71,6 @@ final class ManifestChecks {
     requirePresent(m.limits(), "limits");
     requirePresent(m.dit(), "dit");
     requirePresent(m.decoder(), "decoder");
-    requirePresent(m.upsampler(), "upsampler");
     requirePresent(m.networks(), "networks");
     requirePresent(m.files(), "files");
     if (m.textEncoders() == null || m.textEncoders().isEmpty()) {
@@ -87,7 +86,9 @@ final class ManifestChecks {
     textEncoders(m.textEncoders());
     dit(m.dit());
     decoder(m.decoder());
-    upsampler(m.upsampler());
+    if (m.hasUpsampler()) {
+      upsampler(m.upsampler());
+    }
     networks(m.networks());
     references(m.references());
     files(m.files());
@@ -104,6 +105,18 @@ final class ManifestChecks {
     }
     if (!(s.guidance() >= 1 && s.guidance() <= RenderPlan.MAX_GUIDANCE)) {
       problems.add(MANIFEST + ": sampler.guidance = " + s.guidance() + ": must be 1.." + RenderPlan.MAX_GUIDANCE);
+    }
+    if (!SamplerDefaults.EULER.equals(s.solver()) && !SamplerDefaults.UNIPC.equals(s.solver())) {
+      problems.add(MANIFEST + ": sampler.solver = " + quote(s.solver()) + ": must be " + SamplerDefaults.EULER
+          + " or " + SamplerDefaults.UNIPC);
+    }
+    if (s.negativePrompt() != null) {
+      if (s.negativePrompt().length() > RenderPlan.MAX_PROMPT_CHARS) {
+        problems.add(MANIFEST + ": sampler.negativePrompt has " + s.negativePrompt().length()
+            + " characters, at most " + RenderPlan.MAX_PROMPT_CHARS);
+      } else {
+        PromptText.refusal(s.negativePrompt()).ifPresent(why -> problems.add(MANIFEST + ": sampler.negativePrompt has " + why));
+      }
     }
   }
 
@@ -146,6 +159,12 @@ final class ManifestChecks {
 
   private void decoder(DecoderSpec d) {
     used("decoder.network", d.network());
+    if (d.firstNetwork() != null) {
+      used("decoder.firstNetwork", d.firstNetwork());
+      if (!d.causal()) {
+        problems.add(MANIFEST + ": decoder.firstNetwork needs a causal decoder: it hands its caches to decoder.network");
+      }
+    }
     range("decoder.temporalFactor", d.temporalFactor(), 1, MAX_TEMPORAL_FACTOR);
     range("decoder.spatialFactor", d.spatialFactor(), 1, MAX_SPATIAL_FACTOR);
     range("decoder.spatialContext", d.spatialContext(), 0, MAX_CONTEXT);
@@ -156,6 +175,7 @@ final class ManifestChecks {
       } else {
         name("decoder.caches[" + i + "].input", cache.input());
         name("decoder.caches[" + i + "].output", cache.output());
+        range("decoder.caches[" + i + "].scale", cache.scale(), 1, MAX_SPATIAL_FACTOR);
       }
     }
   }

@@ -190,11 +190,15 @@ public final class ModelPack {
       TokenizerSpec t = e.tokenizer();
       if (t == null) {
         problems.add(MANIFEST + ": text encoder " + e.name() + ": tokenizer missing");
-      } else if (TokenizerSpec.WORD_LEVEL.equals(t.kind())) {
+      } else if (t.readsFile()) {
         referenced.put("textEncoders[" + i + "].tokenizer.file", t.file());
       } else if (!TokenizerSpec.BYTES.equals(t.kind())) {
         problems.add(MANIFEST + ": text encoder " + e.name() + ": unknown tokenizer kind "
-            + ManifestChecks.quote(t.kind()) + " (known: wordlevel, bytes)");
+            + ManifestChecks.quote(t.kind()) + " (known: wordlevel, huggingface, bytes)");
+      }
+      if (t != null && t.cleaning() != null && !TokenizerSpec.WAN_CLEANING.equals(t.cleaning())) {
+        problems.add(MANIFEST + ": text encoder " + e.name() + ": unknown tokenizer cleaning "
+            + ManifestChecks.quote(t.cleaning()) + " (known: " + TokenizerSpec.WAN_CLEANING + ")");
       }
     }
     if (m.references() != null) {

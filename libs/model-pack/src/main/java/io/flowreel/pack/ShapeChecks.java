@@ -59,6 +59,22 @@ final class ShapeChecks {
     String decoder = m.decoder().network();
     expect(decoder, input(decoder, LATENT), 5, 1, channels);
     expect(decoder, output(decoder, FRAMES), 5, 1, 3);
+    String first = m.decoder().firstNetwork();
+    if (first != null) {
+      // Latent 0 alone in, its one frame and the caches for the next call out.
+      expect(first, input(first, LATENT), 5, 2, 1);
+      expect(first, input(first, LATENT), 5, 1, channels);
+      expect(first, output(first, FRAMES), 5, 1, 3);
+      expect(first, output(first, FRAMES), 5, 2, 1);
+      for (PackManifest.CachePair cache : m.decoder().caches()) {
+        Optional<TensorSpec> in = input(decoder, cache.input());
+        Optional<TensorSpec> out = output(first, cache.output());
+        if (in.isPresent() && out.isPresent() && !in.get().shape().equals(out.get().shape())) {
+          problems.add(m.networks().get(first).file() + ": " + cache.output() + " " + out.get().shape()
+              + " must have the shape of " + decoder + "'s " + cache.input() + " " + in.get().shape());
+        }
+      }
+    }
     for (PackManifest.CachePair cache : m.decoder().caches()) {
       Optional<TensorSpec> in = input(decoder, cache.input());
       Optional<TensorSpec> out = output(decoder, cache.output());
@@ -77,9 +93,11 @@ final class ShapeChecks {
       problems.add("pack.json: decoder: a causal decoder must list its convolution caches (decoder.caches)");
     }
 
-    String upsampler = m.upsampler().network();
-    expect(upsampler, input(upsampler, FRAMES), 4, 1, 3);
-    expect(upsampler, output(upsampler, UPSAMPLED), 4, 1, 3);
+    if (m.hasUpsampler()) {
+      String upsampler = m.upsampler().network();
+      expect(upsampler, input(upsampler, FRAMES), 4, 1, 3);
+      expect(upsampler, output(upsampler, UPSAMPLED), 4, 1, 3);
+    }
   }
 
   private Optional<TensorSpec> input(String network, String name) {

@@ -27,6 +27,9 @@ public final class SizeRules {
   }
 
   public Geometry resolve(int width, int height, int frames, boolean upsample) {
+    if (upsample && !m.hasUpsampler()) {
+      throw new IllegalArgumentException("pack " + m.name() + " has no upsampler: render with upsample off");
+    }
     List<String> problems = new ArrayList<>();
     int latentW = latentSize("width", width, upsample, 2, problems);
     int latentH = latentSize("height", height, upsample, 1, problems);
