@@ -20,9 +20,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch  # noqa: E402
+
 import release  # noqa: E402
 import wan_dit  # noqa: E402
-from config import CONFIGS  # noqa: E402
+import wan_t5  # noqa: E402
+import wan_tokenizer  # noqa: E402
+import wan_vae  # noqa: E402
+from config import CONFIGS, RELEASE  # noqa: E402
 
 PARTS = ('dit', 't5', 'vae', 'tokenizer')
 
@@ -44,14 +49,11 @@ def main():
         if part == 'dit':
             release.write_dit(out, cfg['dit'], wan_dit.random_state_dict(cfg['dit'], args.seed))
         elif part == 't5':
-            import wan_t5
-            wan_t5.write_release(out, cfg['t5'], wan_t5.random_state_dict(cfg['t5'], args.seed + 1))
+            torch.save(wan_t5.random_state_dict(cfg['t5'], args.seed + 1), out / RELEASE['t5_weights'])
         elif part == 'vae':
-            import wan_vae
-            wan_vae.write_release(out, cfg['vae'], wan_vae.random_state_dict(cfg['vae'], args.seed + 2))
+            torch.save(wan_vae.random_state_dict(cfg['vae'], args.seed + 2), out / RELEASE['vae_weights'])
         elif part == 'tokenizer':
-            import wan_tokenizer
-            wan_tokenizer.write_release(out, cfg['t5']['vocab_size'])
+            wan_tokenizer.write_reduced_tokenizer(out / RELEASE['tokenizer_dir'], cfg['t5']['vocab_size'], cfg['text_len'])
         print(f"{part}: {time.time() - start:.1f} s", flush=True)
 
 

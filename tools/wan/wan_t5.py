@@ -18,19 +18,15 @@ Inputs `input_ids` and `attention_mask` are int64 [batch, text_len]; output `tok
 do not depend on how much padding follows them.
 """
 import math
-import os
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
-import onnx
 import torch
 import torch.nn as nn
 
 import config
+import onnx_export
 
-OPSET = 17
 MAX_DISTANCE = 128  # T5RelativeEmbedding's default max_dist, which umt5_xxl keeps
 EPS = 1e-6
 
@@ -209,54 +205,22 @@ def example_inputs(cfg, batch, text_len, seed=0):
     return ids * mask, mask
 
 
+def network_spec(cfg, text_len, file='text_umt5.onnx'):
+    """The manifest entry of the exported encoder (docs/model-packs.md): text_len fixed, as the DiT's input."""
+    return {'file': file,
+            'inputs': [{'name': 'input_ids', 'dtype': 'int64', 'shape': ['batch', text_len]},
+                       {'name': 'attention_mask', 'dtype': 'int64', 'shape': ['batch', text_len]}],
+            'outputs': [{'name': 'tokens', 'dtype': 'float32', 'shape': ['batch', text_len, cfg['dim']]}]}
+
+
 def export_onnx(module, path, text_len, batch=2):
-    """Exports to `path` (opset 17). Over 2 GB, the weights go to one file `<name>.data` beside it.
-
-    torch 1.13 notices a model over the protobuf limit by itself and then writes every initializer
-    to its own file in the output folder (named after the tensor); those are gathered here into a
-    single data file so the pack carries two files, and the scattered ones are removed.
-    """
+    """Exports to `path` (opset 17); over 2 GB the weights go to `<name>.data` beside it."""
     path = Path(path)
-    cfg_vocab = module.token_embedding.num_embeddings
-    ids, mask = example_inputs({'vocab_size': cfg_vocab}, batch, text_len)
-    axes = {0: 'batch', 1: 'text_len'}
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        raw = Path(tmp) / path.name
-        with torch.no_grad(), warnings.catch_warnings():
-            # Benign: shape inference has no rule for the constant bucket table, and the output's
-            # dims are declared below anyway.
-            warnings.filterwarnings('ignore', 'The shape inference of prim::Constant')
-            torch.onnx.export(module, (ids, mask), str(raw), opset_version=OPSET,
-                              input_names=['input_ids', 'attention_mask'], output_names=['tokens'],
-                              dynamic_axes={'input_ids': axes, 'attention_mask': axes, 'tokens': axes},
-                              do_constant_folding=True)
-        model = onnx.load(str(raw), load_external_data=False)
-        out = model.graph.output[0].type.tensor_type.shape.dim
-        out[2].Clear()
-        out[2].dim_value = module.norm.weight.shape[0]  # shape inference loses it behind the reshapes
-        external = [t for t in model.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
-        if external:
-            _gather_external(model, external, Path(tmp), path)
-        onnx.save(model, str(path))
-    onnx.checker.check_model(str(path), full_check=not external)
+    cfg = {'vocab_size': module.token_embedding.num_embeddings, 'dim': module.norm.weight.shape[0]}
+    ids, mask = example_inputs(cfg, batch, text_len)
+    with warnings.catch_warnings():
+        # Benign: shape inference has no rule for the constant bucket table.
+        warnings.filterwarnings('ignore', 'The shape inference of prim::Constant')
+        onnx_export.export(module, {'input_ids': ids, 'attention_mask': mask}, path.parent,
+                           network_spec(cfg, text_len, path.name))
     return path
-
-
-def _gather_external(model, tensors, folder, path):
-    data_name = path.name + '.data'
-    offset = 0
-    with open(path.parent / data_name, 'wb') as data:
-        for tensor in tensors:
-            info = {e.key: e.value for e in tensor.external_data}
-            source = folder / info['location']
-            length = source.stat().st_size
-            offset += -offset % 4096  # page-aligned, which lets ONNX Runtime map it
-            data.seek(offset)
-            with open(source, 'rb') as f:
-                shutil.copyfileobj(f, data, 64 << 20)
-            del tensor.external_data[:]
-            for key, value in (('location', data_name), ('offset', str(offset)), ('length', str(length))):
-                entry = tensor.external_data.add()
-                entry.key, entry.value = key, value
-            offset += length
-            os.remove(source)

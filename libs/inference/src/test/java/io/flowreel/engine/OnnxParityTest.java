@@ -8,6 +8,7 @@ import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.SafeTensors;
 import io.flowreel.tensor.Tensor;
 import io.flowreel.testing.TinyPack;
+import io.flowreel.testing.WanPack;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,17 +17,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every network of the tiny pack, run by ONNX Runtime, against the outputs PyTorch saved. */
+/**
+ * Every network of the tiny pack and of the reduced Wan2.1 pack, run by ONNX Runtime, against the
+ * outputs PyTorch saved (for the Wan pack, the official Wan2.1 code's outputs where it has the tensor).
+ */
 class OnnxParityTest {
 
-  static Stream<ReferenceSpec> references() {
-    return TinyPack.get().manifest().references().stream();
+  record Case(ModelPack pack, ReferenceSpec reference) {
+    @Override
+    public String toString() {
+      return pack.name() + " " + reference.caseName();
+    }
+  }
+
+  static Stream<Case> references() {
+    return Stream.of(TinyPack.get(), WanPack.get())
+        .flatMap(pack -> pack.manifest().references().stream().map(r -> new Case(pack, r)));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("references")
-  void matchesPyTorchWithin1e4(ReferenceSpec reference) throws IOException {
-    ModelPack pack = TinyPack.get();
+  void matchesPyTorchWithin1e4(Case c) throws IOException {
+    ModelPack pack = c.pack();
+    ReferenceSpec reference = c.reference();
     Map<String, Tensor> saved = SafeTensors.read(pack.file(reference.file()));
     Map<String, Tensor> inputs = new HashMap<>();
     Map<String, FloatTensor> expected = new HashMap<>();

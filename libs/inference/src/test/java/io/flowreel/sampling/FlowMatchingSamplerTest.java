@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 import io.flowreel.tensor.FloatTensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class FlowMatchingSamplerTest {
+
+  private static final LatentSampler.StateListener NONE = (n, state) -> {};
 
   @Test
   void scheduleRunsFromNoiseToDataAndShiftFavoursHighNoise() {
@@ -42,7 +45,7 @@ class FlowMatchingSamplerTest {
     };
     for (double shift : new double[] {1.0, 3.0, 7.0}) {
       FloatTensor x = NoiseGenerator.gaussian(9, 0, 1, 4, 3, 6, 6);
-      new FlowMatchingSampler(12, shift).sample(x, 0, exact, (i, n, l) -> {}, () -> false);
+      new FlowMatchingSampler(12, shift).sample(SamplerState.initial(x), exact, NONE, () -> false);
       assertThat(x.maxAbsDifference(x0)).as("shift %s", shift).isLessThan(1e-5f);
     }
   }
@@ -50,8 +53,8 @@ class FlowMatchingSamplerTest {
   @Test
   void constantVelocityMovesByExactlyMinusV() {
     FloatTensor x = FloatTensor.zeros(1, 2);
-    new FlowMatchingSampler(7, 5.0).sample(x, 0,
-        (l, s) -> new FloatTensor(new int[] {1, 2}, new float[] {2f, -1f}), (i, n, l) -> {}, () -> false);
+    new FlowMatchingSampler(7, 5.0).sample(SamplerState.initial(x),
+        (l, s) -> new FloatTensor(new int[] {1, 2}, new float[] {2f, -1f}), NONE, () -> false);
     assertThat(x.data()[0]).isCloseTo(-2f, within(1e-6f));
     assertThat(x.data()[1]).isCloseTo(1f, within(1e-6f));
   }
@@ -66,9 +69,9 @@ class FlowMatchingSamplerTest {
       return new FloatTensor(x.shape(), v);
     };
     FloatTensor a = new FlowMatchingSampler(20, 3.0)
-        .sample(NoiseGenerator.gaussian(123, 0, 1, 8, 2, 4, 4), 0, nonlinear, (i, n, l) -> {}, () -> false);
+        .sample(SamplerState.initial(NoiseGenerator.gaussian(123, 0, 1, 8, 2, 4, 4)), nonlinear, NONE, () -> false);
     FloatTensor b = new FlowMatchingSampler(20, 3.0)
-        .sample(NoiseGenerator.gaussian(123, 0, 1, 8, 2, 4, 4), 0, nonlinear, (i, n, l) -> {}, () -> false);
+        .sample(SamplerState.initial(NoiseGenerator.gaussian(123, 0, 1, 8, 2, 4, 4)), nonlinear, NONE, () -> false);
     assertThat(a.data()).containsExactly(b.data());
   }
 
@@ -82,11 +85,12 @@ class FlowMatchingSamplerTest {
       return new FloatTensor(x.shape(), v);
     };
     FlowMatchingSampler sampler = new FlowMatchingSampler(10, 3.0);
-    FloatTensor straight = sampler.sample(NoiseGenerator.gaussian(1, 0, 1, 16), 0, field, (i, n, l) -> {}, () -> false);
+    FloatTensor straight = sampler.sample(SamplerState.initial(NoiseGenerator.gaussian(1, 0, 1, 16)), field, NONE,
+        () -> false);
     List<FloatTensor> checkpoints = new ArrayList<>();
-    sampler.sample(NoiseGenerator.gaussian(1, 0, 1, 16), 0, field,
-        (i, n, l) -> { if (i == 4) checkpoints.add(l.copy()); }, () -> false);
-    FloatTensor resumed = sampler.sample(checkpoints.get(0), 4, field, (i, n, l) -> {}, () -> false);
+    sampler.sample(SamplerState.initial(NoiseGenerator.gaussian(1, 0, 1, 16)), field,
+        (n, s) -> { if (s.completedSteps() == 4) checkpoints.add(s.latent().copy()); }, () -> false);
+    FloatTensor resumed = sampler.sample(new SamplerState(4, checkpoints.get(0), Map.of()), field, NONE, () -> false);
     assertThat(resumed.data()).containsExactly(straight.data());
   }
 
@@ -95,10 +99,10 @@ class FlowMatchingSamplerTest {
     List<Integer> seen = new ArrayList<>();
     AtomicBoolean cancel = new AtomicBoolean();
     FlowMatchingSampler sampler = new FlowMatchingSampler(10, 3.0);
-    assertThatThrownBy(() -> sampler.sample(FloatTensor.zeros(1, 4), 0, (x, s) -> FloatTensor.zeros(1, 4),
-        (i, n, l) -> {
-          seen.add(i);
-          if (i == 3) {
+    assertThatThrownBy(() -> sampler.sample(SamplerState.initial(FloatTensor.zeros(1, 4)),
+        (x, s) -> FloatTensor.zeros(1, 4), (n, state) -> {
+          seen.add(state.completedSteps());
+          if (state.completedSteps() == 3) {
             cancel.set(true);
           }
         }, cancel::get))

@@ -169,7 +169,7 @@ public final class ModelPack {
   private static void checkOutputDefaults(PackManifest m, List<String> problems) {
     OutputDefaults output = m.output();
     try {
-      new SizeRules(m).resolve(output.width(), output.height(), output.frames(), true);
+      new SizeRules(m).resolve(output.width(), output.height(), output.frames(), m.hasUpsampler());
     } catch (IllegalArgumentException e) {
       problems.add(MANIFEST + ": output: " + e.getMessage());
     }

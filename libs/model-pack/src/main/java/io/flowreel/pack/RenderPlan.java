@@ -12,9 +12,10 @@ import java.util.Map;
  * One job's settings checked against the pack that renders it, with the pack's sampler defaults
  * filled in and the sizes at every stage worked out. The gateway makes one to refuse bad input
  * before anything runs; every stage makes the same one, so they all resolve alike.
+ * {@code negativePrompt} is the one guidance steers away from (null: none, the empty prompt).
  */
 public record RenderPlan(String jobId, RenderSettings settings, int steps, double guidance, double shift,
-    SizeRules.Geometry geometry) {
+    String negativePrompt, SizeRules.Geometry geometry) {
 
   public static final int MAX_PROMPT_CHARS = 2000;
   public static final int MAX_STEPS = 200;
@@ -66,7 +67,15 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
     if (!problems.isEmpty()) {
       throw new InvalidRenderException(problems);
     }
-    return new RenderPlan(jobId, s, steps, guidance, shift, geometry);
+    return new RenderPlan(jobId, s, steps, guidance, shift, negativePrompt(s.negativePrompt(), pack), geometry);
+  }
+
+  /**
+   * The job's negative prompt, or the pack's default ({@code sampler.negativePrompt}, maybe none)
+   * when the job gives none. An empty one given by the job is kept: it asks for no negative prompt.
+   */
+  public static String negativePrompt(String asked, ModelPack pack) {
+    return asked != null ? asked : pack.manifest().sampler().negativePrompt();
   }
 
   /**
@@ -76,7 +85,7 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
   public RenderManifest manifest(String rewrittenPrompt, ModelPack pack, String engine, Map<String, String> engines,
       Map<String, Long> stageMillis, RenderManifest.Outputs outputs) {
     return new RenderManifest(jobId, null, null, null, settings.prompt(), rewrittenPrompt,
-        settings.negativePrompt(), settings.seed(), geometry.width(), geometry.height(), geometry.frames(),
+        negativePrompt, settings.seed(), geometry.width(), geometry.height(), geometry.frames(),
         settings.fps(), steps, guidance, shift, geometry.upsample(),
         new RenderManifest.Pack(pack.name(), pack.manifest().version(), pack.fileHashes()), engine, engines,
         stageMillis, outputs);

@@ -27,7 +27,7 @@ public final class ShapeBuckets {
     List<SizeRules.Geometry> resolved = new ArrayList<>();
     for (ShapeBucket bucket : buckets) {
       try {
-        resolved.add(rules.resolve(bucket.width(), bucket.height(), bucket.frames(), true));
+        resolved.add(rules.resolve(bucket.width(), bucket.height(), bucket.frames(), manifest.hasUpsampler()));
       } catch (IllegalArgumentException e) {
         problems.add("shape bucket " + bucket + ": " + e.getMessage());
       }

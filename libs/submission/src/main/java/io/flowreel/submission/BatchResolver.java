@@ -143,7 +143,8 @@ public final class BatchResolver {
     int frames = job.frames() != null ? job.frames() : output.frames();
     int fps = job.fps() != null ? job.fps() : output.fps();
     boolean rewrite = job.rewrite() == null || job.rewrite();
-    boolean upsample = job.upsample() == null || job.upsample();
+    // A pack without an upsampler renders at the decoder's size; asking it to upsample is refused.
+    boolean upsample = job.upsample() == null ? pack.manifest().hasUpsampler() : job.upsample();
     // Sampler settings stay unset: the stages take the pack's defaults, as the wire schema says.
     RenderSettings settings = new RenderSettings(job.prompt(), job.negativePrompt(), seed, width, height, frames, fps,
         job.steps(), job.guidance(), job.shift(), pack.name(), priority, rewrite, upsample);
