@@ -26,14 +26,19 @@ UNK_PENALTY = 10.0  # tokenizers' Unigram: an unknown character costs min_score 
 # Python's re, it does not match U+001C..U+001F). Written out so the mirror does not depend on it.
 WHITE_SPACE = re.compile('[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+')
 
+CURLY_SINGLE = re.compile('[\u2018-\u201b\u02bc]')
+CURLY_DOUBLE = re.compile('[\u201c-\u201f]')
+
 
 def clean(text):
     """wan/modules/tokenizers.py, clean='whitespace': whitespace_clean(basic_clean(text)).
 
-    basic_clean is ftfy.fix_text, two html.unescape and strip; ftfy is not installed here and is
-    left out (see the report: for well-formed prompts its visible effects are quote uncurling,
-    ligatures, character width, NFC and control characters, most of which NFKC then covers).
+    basic_clean is ftfy.fix_text, two html.unescape and strip. ftfy is not installed here; of it,
+    only what changes well-formed text is done, as Java's WanPromptCleaning does: curly quotes made
+    straight, then NFC. Its repair of mojibake is left out.
     """
+    text = CURLY_DOUBLE.sub('"', CURLY_SINGLE.sub("'", text))
+    text = unicodedata.normalize('NFC', text)
     text = html.unescape(html.unescape(text)).strip()
     return WHITE_SPACE.sub(' ', text).strip()
 
@@ -195,6 +200,7 @@ REFERENCE_PROMPTS = [
     "Café crème, Straße & naïve façade: ｆｕｌｌｗｉｄｔｈ Ｗｉｄｅ ﬁsh",
     "中文日本の猫 🐱 in the snow at 19:00",
     "Tom &amp; Jerry &lt;3 said &quot;hi&quot; </s> and <unk> literally",
+    "She said \u201cit\u2019s a cat\u201d &amp;amp; left",
     "",
     "...",
 ]

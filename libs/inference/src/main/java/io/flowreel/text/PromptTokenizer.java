@@ -13,11 +13,14 @@ public interface PromptTokenizer {
 
   static PromptTokenizer forEncoder(ModelPack pack, TextEncoderSpec encoder) {
     TokenizerSpec spec = encoder.tokenizer();
-    return switch (spec.kind()) {
-      case TokenizerSpec.WORD_LEVEL -> new HuggingFaceTokenizerAdapter(pack.file(spec.file()));
+    PromptTokenizer tokenizer = switch (spec.kind()) {
+      case TokenizerSpec.WORD_LEVEL, TokenizerSpec.HUGGING_FACE -> new HuggingFaceTokenizerAdapter(pack.file(spec.file()));
       case TokenizerSpec.BYTES -> new ByteTokenizer();
       default -> throw new IllegalArgumentException("unknown tokenizer kind " + spec.kind());
     };
+    return TokenizerSpec.WAN_CLEANING.equals(spec.cleaning())
+        ? prompt -> tokenizer.encode(WanPromptCleaning.clean(prompt))
+        : tokenizer;
   }
 
   /**
