@@ -6,6 +6,7 @@ import io.flowreel.engine.InferenceEngine;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest.DecoderSpec;
 import io.flowreel.render.DecodeStage;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
@@ -27,9 +28,11 @@ public final class DecodeHandler implements StageHandler {
   private final String engineKind;
 
 
-  /** The pack's networks this stage runs: the video decoder. */
+  /** The pack's networks this stage runs: the video decoder, and its first network where it has one. */
   public static List<String> networks(ModelPack pack) {
-    return List.of(pack.manifest().decoder().network());
+    DecoderSpec decoder = pack.manifest().decoder();
+    return decoder.firstNetwork() == null ? List.of(decoder.network())
+        : List.of(decoder.firstNetwork(), decoder.network());
   }
 
   public DecodeHandler(ModelPack pack, InferenceEngine engine) {

@@ -24,6 +24,7 @@ import io.flowreel.tensor.ByteTensor;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.Pixels;
 import io.flowreel.tiling.FrameCollector;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,5 +79,11 @@ class DecodeHandlerTest {
     assertThat(DecodeHandler.networks(PACK)).containsExactly("decoder");
     assertThat(DECODE.stage()).isEqualTo(Stage.DECODE);
     assertThat(DECODE.engine()).contains("onnxruntime");
+  }
+
+  @Test
+  void aDecoderWithAFirstNetworkRunsBoth() {
+    ModelPack wan = ModelPack.load(Path.of(System.getProperty("flowreel.repo", "../..")).resolve("models/wan-reduced"));
+    assertThat(DecodeHandler.networks(wan)).containsExactly("decoder_first", "decoder");
   }
 }

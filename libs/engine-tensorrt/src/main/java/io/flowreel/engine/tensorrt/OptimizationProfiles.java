@@ -23,12 +23,14 @@ import java.util.function.IntFunction;
 /**
  * The optimization profiles of each network of a pack, derived from the shape buckets and from how
  * the stages call the networks: the DiT takes the whole latent with a batch of 2 (guidance; 1 when
- * guidance is off), the decoder takes spatial tiles of temporal chunks with their caches, the
- * upsampler the decoder's chunks of frames in its own tiles, the text encoders one prompt at a time.
+ * guidance is off), the decoder takes spatial tiles of temporal chunks with their caches (and its
+ * first network, where the pack has one, latent 0 alone in the same tiles), the upsampler the
+ * decoder's chunks of frames in its own tiles, the text encoders one prompt at a time.
  *
  * <p>Each dimension the manifest names ({@code "t"}, {@code "h"}...) gets one range per network,
  * read from the position of that name in the network's main input; fixed dimensions stay fixed.
- * So the caches of the decoder follow its latent tile, as they must.
+ * So the caches of the decoder follow its latent tile, as they must (times their scale, for caches
+ * a decoder keeps at the higher resolutions it upsamples to inside).
  */
 public final class OptimizationProfiles {
 
@@ -44,6 +46,10 @@ public final class OptimizationProfiles {
       int max = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
       return new Dim(min, max, max);
     }
+
+    Dim times(int scale) {
+      return new Dim(min * scale, opt * scale, max * scale);
+    }
   }
 
   private final ModelPack pack;
@@ -55,8 +61,8 @@ public final class OptimizationProfiles {
   public OptimizationProfiles(ModelPack pack, TiledDecoder.Options decoding) {
     this.pack = pack;
     this.m = pack.manifest();
-    this.decoding = decoding;
-    this.upsampling = TiledUpsampler.Options.defaults(m.upsampler());
+    this.decoding = decoding.appliedTo(m.decoder());
+    this.upsampling = m.hasUpsampler() ? TiledUpsampler.Options.defaults(m.upsampler()) : null;
   }
 
   /** One profile per bucket, or one for all when the network's shapes do not depend on the bucket. */
@@ -77,19 +83,20 @@ public final class OptimizationProfiles {
       return profile(network, label, LATENT, positions(new Dim(1, 2, 2), null, Dim.fixed(g.latentFrames()),
           Dim.fixed(g.latentHeight()), Dim.fixed(g.latentWidth())));
     }
+    Dim h = Dim.of(tiles(g.latentHeight(), decoding.tile(), decoding.overlap()));
+    Dim w = Dim.of(tiles(g.latentWidth(), decoding.tile(), decoding.overlap()));
     if (network.equals(decoder.network())) {
-      return profile(network, label, LATENT, positions(Dim.fixed(1), null, Dim.of(decoderChunks(g.latentFrames())),
-          Dim.of(tiles(g.latentHeight(), decoding.tile(), decoding.overlap())),
-          Dim.of(tiles(g.latentWidth(), decoding.tile(), decoding.overlap()))));
+      // A video of one latent never reaches it when a first network decodes latent 0: any t will do.
+      List<Integer> chunks = decoderChunks(g.latentFrames()).stream().filter(c -> !c.first())
+          .map(TiledDecoder.Chunk::latents).toList();
+      Dim t = Dim.of(chunks.isEmpty() ? List.of(1) : chunks);
+      return profile(network, label, LATENT, positions(Dim.fixed(1), null, t, h, w), cacheDims(network, h, w));
     }
-    if (network.equals(m.upsampler().network())) {
-      int r = decoder.temporalFactor();
-      List<Integer> frames = new ArrayList<>();
-      int a = 0;
-      for (int chunk : decoderChunks(g.latentFrames())) {
-        frames.add(r * chunk - (decoder.causal() && a == 0 ? r - 1 : 0));
-        a += chunk;
-      }
+    if (network.equals(decoder.firstNetwork())) {
+      return profile(network, label, LATENT, positions(Dim.fixed(1), null, Dim.fixed(1), h, w));
+    }
+    if (m.hasUpsampler() && network.equals(m.upsampler().network())) {
+      List<Integer> frames = decoderChunks(g.latentFrames()).stream().map(c -> c.frames(decoder)).toList();
       return profile(network, label, FRAMES, positions(Dim.of(frames), null,
           Dim.of(tiles(g.decodedHeight(), upsampling.tile(), upsampling.overlap())),
           Dim.of(tiles(g.decodedWidth(), upsampling.tile(), upsampling.overlap()))));
@@ -97,14 +104,32 @@ public final class OptimizationProfiles {
     throw new IllegalArgumentException("pack " + pack.name() + " does not use a network '" + network + "'");
   }
 
-  /** Latent frames per decoder call, as {@link TiledDecoder} streams them: a causal decoder in chunks, others whole. */
-  private List<Integer> decoderChunks(int latentFrames) {
-    int chunk = m.decoder().causal() ? decoding.chunkFrames() : latentFrames;
-    List<Integer> sizes = new ArrayList<>();
-    for (int a = 0; a < latentFrames; a += chunk) {
-      sizes.add(Math.min(latentFrames, a + chunk) - a);
+  /** The decoder calls of a video, as {@link TiledDecoder} streams them. */
+  private List<TiledDecoder.Chunk> decoderChunks(int latentFrames) {
+    return TiledDecoder.chunks(m.decoder(), decoding.chunkFrames(), latentFrames);
+  }
+
+  /**
+   * The ranges of the caches' own height and width names: a cache at scale s (a decoder that
+   * upsamples inside, such as Wan2.1's) is s times the latent tile, under a name the latent lacks.
+   */
+  private Map<String, Dim> cacheDims(String network, Dim h, Dim w) {
+    Map<String, Dim> dims = new HashMap<>();
+    for (PackManifest.CachePair pair : m.decoder().caches()) {
+      for (TensorSpec cache : pack.network(network).inputs()) {
+        if (cache.name().equals(pair.input()) && cache.rank() == 5) {
+          putNamed(dims, cache.shape().get(3), h.times(pair.scale()));
+          putNamed(dims, cache.shape().get(4), w.times(pair.scale()));
+        }
+      }
     }
-    return sizes;
+    return dims;
+  }
+
+  private static void putNamed(Map<String, Dim> dims, TensorSpec.Dim d, Dim range) {
+    if (d.name() != null) {
+      dims.put(d.name(), range);
+    }
   }
 
   private static List<Integer> tiles(int length, int tile, int overlap) {
@@ -121,6 +146,12 @@ public final class OptimizationProfiles {
    * ranges {@code byPosition} gives, and every other input's dimension of the same name the same.
    */
   private Profile profile(String network, String label, String main, IntFunction<Dim> byPosition) {
+    return profile(network, label, main, byPosition, Map.of());
+  }
+
+  /** As above, and {@code others}: ranges of names {@code main} does not have. */
+  private Profile profile(String network, String label, String main, IntFunction<Dim> byPosition,
+      Map<String, Dim> others) {
     List<TensorSpec> inputs = pack.network(network).inputs();
     TensorSpec anchor = inputs.stream().filter(t -> t.name().equals(main)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("network " + network + " of pack " + pack.name()
@@ -133,6 +164,7 @@ public final class OptimizationProfiles {
         named.put(name, dim);
       }
     }
+    others.forEach(named::putIfAbsent);
     List<Profile.Range> ranges = new ArrayList<>();
     for (TensorSpec input : inputs) {
       List<Integer> min = new ArrayList<>();

@@ -12,6 +12,7 @@ import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.ShapeBucket;
 import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.render.LocalRenderer;
+import io.flowreel.sampling.NoiseGenerator;
 import io.flowreel.prompts.RuleBasedPromptRewriter;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.tensor.Tensor;
@@ -126,6 +127,39 @@ class OptimizationProfilesTest {
     });
     assertThat(engine.calls.get("dit")).extracting(c -> c.get("latent")[0]).contains(1, 2);
     assertThat(engine.calls.get("decoder")).extracting(c -> c.get("latent")[2]).contains(1, 2);
+  }
+
+  /**
+   * Wan2.1's decoder: latent 0 through its first network, the rest in chunks, never tiled, with
+   * caches at up to 8 times the latent's size under their own dimension names.
+   */
+  @Test
+  void aWholeFrameDecoderWithAFirstNetworkAndScaledCachesIsCovered() {
+    ModelPack wan = ModelPack.load(Path.of(System.getProperty("flowreel.repo", "../..")).resolve("models/wan-reduced"));
+    ShapeBuckets buckets = ShapeBuckets.packDefault(wan); // 128x96x17: latent 5 x 12 x 16
+    TiledDecoder.Options tiled = new TiledDecoder.Options(8, 5, 2); // tiles ignored: a whole-frame decoder
+    OptimizationProfiles profiles = new OptimizationProfiles(wan, tiled);
+
+    Profile decoder = single(profiles.forNetwork("decoder", buckets));
+    assertThat(range(decoder, "latent").min()).containsExactly(1, 16, 2, 12, 16);
+    assertThat(range(decoder, "cache_12").max()).containsExactly(1, 16, 2, 24, 32);
+    assertThat(range(decoder, "cache_31").max()).containsExactly(1, 8, 2, 96, 128);
+    Profile first = single(profiles.forNetwork("decoder_first", buckets));
+    assertThat(range(first, "latent")).isEqualTo(new Profile.Range("latent", List.of(1, 16, 1, 12, 16),
+        List.of(1, 16, 1, 12, 16), List.of(1, 16, 1, 12, 16)));
+    assertThatThrownBy(() -> profiles.forNetwork("upsampler", buckets))
+        .hasMessage("pack wan2.1-t2v-reduced does not use a network 'upsampler'");
+
+    Recording engine = new Recording(OnnxRuntimeEngine.forPack(wan));
+    TiledDecoder.forPack(wan, engine, tiled).decode(NoiseGenerator.gaussian(7, 0, 1, 16, 5, 12, 16), (f, frames) -> { });
+    assertThat(engine.calls.keySet()).containsExactlyInAnyOrder("decoder_first", "decoder");
+    engine.calls.forEach((network, calls) -> {
+      List<Profile> built = profiles.forNetwork(network, buckets);
+      for (Map<String, int[]> call : calls) {
+        assertThat(built.stream().anyMatch(p -> p.covers(call)))
+            .as("%s call %s inside %s", network, describe(call), built).isTrue();
+      }
+    });
   }
 
   private static RenderPlan job(String id, int width, int height, double guidance, boolean upsample) {
