@@ -14,6 +14,7 @@ import io.flowreel.engine.tensorrt.NativeTensorRt;
 import io.flowreel.engine.tensorrt.TensorRtSettings;
 import io.flowreel.infra.FlowreelHome;
 import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest;
 import io.flowreel.pack.PackException;
 import io.flowreel.pack.ShapeBuckets;
 import io.flowreel.pack.InvalidRenderException;
@@ -70,17 +71,17 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--pack", paramLabel = "DIR", description = "Model pack folder (default: the checkout's tiny pack, models/tiny).")
   Path pack;
 
-  @Option(names = "--width", defaultValue = "256", description = "Final width in pixels (default ${DEFAULT-VALUE}).")
-  int width;
+  @Option(names = "--width", description = "Final width in pixels (default: the pack's, 256 for the tiny pack).")
+  Integer width;
 
-  @Option(names = "--height", defaultValue = "256", description = "Final height in pixels (default ${DEFAULT-VALUE}).")
-  int height;
+  @Option(names = "--height", description = "Final height in pixels (default: the pack's, 256 for the tiny pack).")
+  Integer height;
 
-  @Option(names = "--frames", defaultValue = "17", description = "Frame count, 1 + 4k for the tiny pack (default ${DEFAULT-VALUE}).")
-  int frames;
+  @Option(names = "--frames", description = "Frame count, 1 + 4k (default: the pack's, 17 for the tiny pack).")
+  Integer frames;
 
-  @Option(names = "--fps", defaultValue = "8", description = "Frames per second (default ${DEFAULT-VALUE}).")
-  int fps;
+  @Option(names = "--fps", description = "Frames per second (default: the pack's, 8 for the tiny pack).")
+  Integer fps;
 
   @Option(names = "--steps", description = "Denoising steps (default: the pack's).")
   Integer steps;
@@ -94,13 +95,14 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Noise seed; the same seed renders the same clip (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--negative-prompt", description = "What guidance steers away from (default: empty).")
+  @Option(names = "--negative-prompt", description = "What guidance steers away from (default: the pack's, empty for the tiny pack).")
   String negativePrompt;
 
   @Option(names = "--no-rewrite", description = "Use the prompt as given.")
   boolean noRewrite;
 
-  @Option(names = "--no-upsample", description = "Skip the upsampler (a preview at the decoder's size).")
+  @Option(names = "--no-upsample", description = "Skip the upsampler (a preview at the decoder's size); "
+      + "a pack without one, such as a Wan2.1 pack, always renders at the decoder's size.")
   boolean noUpsample;
 
   @Option(names = "--engine", paramLabel = "auto|tensorrt|onnxruntime", defaultValue = "${env:FLOWREEL_ENGINE:-auto}",
@@ -124,7 +126,6 @@ final class RenderCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = command.commandLine().getErr();
-    Map<String, RenderSettings> jobs = jobs();
     ModelPack modelPack;
     try {
       if (pack == null) {
@@ -135,6 +136,7 @@ final class RenderCommand implements Callable<Integer> {
       err.println("flowreel render: " + e.getMessage());
       return EXIT_INVALID;
     }
+    Map<String, RenderSettings> jobs = jobs(modelPack.manifest());
     EngineSelection selection;
     TensorRtSettings tensorRt;
     try {
@@ -236,13 +238,18 @@ final class RenderCommand implements Callable<Integer> {
     }
   }
 
-  /** The jobs to render by id, in order. */
-  private Map<String, RenderSettings> jobs() throws IOException {
+  /** The jobs to render by id, in order; what neither the line nor an option sets is the pack's. */
+  private Map<String, RenderSettings> jobs(PackManifest pack) throws IOException {
+    int width = this.width != null ? this.width : pack.output().width();
+    int height = this.height != null ? this.height : pack.output().height();
+    int frames = this.frames != null ? this.frames : pack.output().frames();
+    int fps = this.fps != null ? this.fps : pack.output().fps();
+    boolean upsample = !noUpsample && pack.hasUpsampler();
     Map<String, RenderSettings> jobs = new LinkedHashMap<>();
     Set<String> ids = new HashSet<>();
     for (String prompt : prompts) {
-      jobs.put(uniqueId(prompt, seed, ids), settings(prompt, seed, width, height, frames, fps, steps, guidance, shift,
-          negativePrompt));
+      jobs.put(uniqueId(prompt, seed, ids), new RenderSettings(prompt, negativePrompt, seed, width, height, frames, fps,
+          steps, guidance, shift, null, 0, !noRewrite, upsample));
     }
     if (promptsFile != null) {
       ObjectMapper json = new ObjectMapper();
@@ -263,23 +270,17 @@ final class RenderCommand implements Callable<Integer> {
         }
         long s = line.path("seed").asLong(seed);
         String prompt = line.get("prompt").asText();
-        jobs.put(uniqueId(prompt, s, ids), settings(prompt, s, line.path("width").asInt(width),
-            line.path("height").asInt(height), line.path("frames").asInt(frames), line.path("fps").asInt(fps),
-            line.has("steps") ? Integer.valueOf(line.get("steps").asInt()) : steps,
+        jobs.put(uniqueId(prompt, s, ids), new RenderSettings(prompt, line.path("negativePrompt").asText(negativePrompt),
+            s, line.path("width").asInt(width), line.path("height").asInt(height), line.path("frames").asInt(frames),
+            line.path("fps").asInt(fps), line.has("steps") ? Integer.valueOf(line.get("steps").asInt()) : steps,
             line.has("guidance") ? Double.valueOf(line.get("guidance").asDouble()) : guidance,
-            line.has("shift") ? Double.valueOf(line.get("shift").asDouble()) : shift,
-            line.path("negativePrompt").asText(negativePrompt)));
+            line.has("shift") ? Double.valueOf(line.get("shift").asDouble()) : shift, null, 0, !noRewrite, upsample));
       }
     }
     if (jobs.isEmpty()) {
       throw new ParameterException(command.commandLine(), "nothing to render: give --prompt or --prompts FILE.jsonl");
     }
     return jobs;
-  }
-
-  private RenderSettings settings(String prompt, long s, int w, int h, int f, int rate, Integer st, Double g,
-      Double sh, String negative) {
-    return new RenderSettings(prompt, negative, s, w, h, f, rate, st, g, sh, null, 0, !noRewrite, !noUpsample);
   }
 
   /** A readable job id: the prompt's first words and the seed, numbered if two jobs would collide. */

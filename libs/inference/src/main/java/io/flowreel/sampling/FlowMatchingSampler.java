@@ -7,12 +7,6 @@ import java.util.function.BooleanSupplier;
 /** Euler integration of a velocity field along a shifted flow-matching schedule, in fp32. */
 public final class FlowMatchingSampler implements LatentSampler {
 
-  /** Called after every step with the latent so far; a checkpoint can store it. */
-  @FunctionalInterface
-  public interface StepListener {
-    void onStep(int completedSteps, int totalSteps, FloatTensor latent);
-  }
-
   private final int steps;
   private final float[] times;
 
@@ -27,16 +21,20 @@ public final class FlowMatchingSampler implements LatentSampler {
   }
 
   /**
-   * Integrates from step {@code startStep} (0 for fresh noise; later to resume a checkpoint) to
-   * the end. {@code x} is updated in place and returned. Cancellation is checked before each step.
+   * Euler needs no history, only the latent, which is updated in place and returned: every state
+   * handed to the listener shares it.
    */
-  public FloatTensor sample(FloatTensor x, int startStep, VelocityField field, StepListener listener,
-      BooleanSupplier cancelled) {
-    if (startStep < 0 || startStep > steps) {
-      throw new IllegalArgumentException("start step " + startStep + " is outside 0.." + steps);
+  @Override
+  public FloatTensor sample(SamplerState from, VelocityField field, StateListener listener, BooleanSupplier cancelled) {
+    if (!from.history().isEmpty()) {
+      throw new IllegalArgumentException("Euler keeps no history, but the state holds " + from.history().keySet());
     }
+    if (from.completedSteps() > steps) {
+      throw new IllegalArgumentException("start step " + from.completedSteps() + " is outside 0.." + steps);
+    }
+    FloatTensor x = from.latent();
     float[] latent = x.data();
-    for (int i = startStep; i < steps; i++) {
+    for (int i = from.completedSteps(); i < steps; i++) {
       if (cancelled.getAsBoolean()) {
         throw new SamplingCancelledException(i);
       }
@@ -45,19 +43,8 @@ public final class FlowMatchingSampler implements LatentSampler {
       for (int j = 0; j < latent.length; j++) {
         latent[j] += dt * v[j];
       }
-      listener.onStep(i + 1, steps, x);
+      listener.onStep(steps, new SamplerState(i + 1, x, Map.of()));
     }
     return x;
-  }
-
-  /** The same run through {@link LatentSampler}: Euler needs no history, only the latent. */
-  @Override
-  public FloatTensor sample(SamplerState from, VelocityField field, LatentSampler.StateListener listener,
-      BooleanSupplier cancelled) {
-    if (!from.history().isEmpty()) {
-      throw new IllegalArgumentException("Euler keeps no history, but the state holds " + from.history().keySet());
-    }
-    return sample(from.latent(), from.completedSteps(), field,
-        (done, total, x) -> listener.onStep(total, new SamplerState(done, x, Map.of())), cancelled);
   }
 }

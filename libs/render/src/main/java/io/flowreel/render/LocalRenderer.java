@@ -58,7 +58,8 @@ public final class LocalRenderer {
     this.encode = new TextEncodeStage(pack, engine);
     this.denoise = new DenoiseStage(pack, engine);
     this.decode = new DecodeStage(pack, engine, decoding);
-    this.upsample = new UpsampleStage(pack, engine);
+    // A pack without an upsampler (Wan2.1) renders at the decoder's size; RenderPlan refuses upsampling.
+    this.upsample = pack.manifest().hasUpsampler() ? new UpsampleStage(pack, engine) : null;
   }
 
   public LocalRenderer(ModelPack pack, InferenceEngine engine) {
@@ -79,12 +80,13 @@ public final class LocalRenderer {
 
     progress.stage(id, Stage.ENCODE);
     t0 = System.nanoTime();
-    TextEncodeStage.Conditioning text = encode.encode(prompt, spec.negativePrompt());
+    TextEncodeStage.Conditioning text = encode.encode(prompt, job.negativePrompt());
     nanos.put(Stage.ENCODE, System.nanoTime() - t0);
 
     progress.stage(id, Stage.DENOISE);
     t0 = System.nanoTime();
-    FloatTensor latent = denoise.denoise(job, text, (done, total, x) -> progress.step(id, done, total), cancelled);
+    FloatTensor latent = denoise.denoise(job, text, (total, state) -> progress.step(id, state.completedSteps(), total),
+        cancelled);
     nanos.put(Stage.DENOISE, System.nanoTime() - t0);
 
     var g = job.geometry();

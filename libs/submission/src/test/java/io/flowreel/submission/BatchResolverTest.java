@@ -150,7 +150,7 @@ class BatchResolverTest {
   @Test
   void anUnknownPackIsNamedWithTheKnownOnes() {
     InvalidBatchException refused = refuse("[{\"prompt\": \"a\"}, {\"prompt\": \"b\", \"pack\": \"huge\"}]");
-    assertThat(refused.getMessage()).isEqualTo("jobs[1]: unknown pack 'huge'; known packs: tiny");
+    assertThat(refused.getMessage()).isEqualTo("jobs[1]: unknown pack 'huge'; known packs: tiny, wan2.1-t2v-reduced");
   }
 
   @Test
@@ -159,7 +159,7 @@ class BatchResolverTest {
         "{\"defaults\": {\"pack\": \"huge\"}, \"jobs\": [{\"prompt\": \"a\"}, {\"prompt\": \"b\"}, "
             + "{\"prompt\": \"c\", \"pack\": \"tiny\", \"priority\": -1}]}");
     assertThat(refused.problems()).extracting(BatchProblem::message).containsExactly(
-        "defaults.pack: unknown pack 'huge'; known packs: tiny",
+        "defaults.pack: unknown pack 'huge'; known packs: tiny, wan2.1-t2v-reduced",
         "jobs[2]: priority -1 must be between 0 and 9");
     assertThat(refused.problems().get(0).job()).isEmpty();
   }

@@ -14,11 +14,11 @@ class PackCatalogTest {
   @Test
   void loadsEveryPackFolderByName() {
     PackCatalog catalog = TinyPacks.catalog();
-    assertThat(catalog.names()).containsExactly("tiny");
+    assertThat(catalog.names()).containsExactly("tiny", "wan2.1-t2v-reduced");
     assertThat(catalog.defaultPack()).isEqualTo("tiny");
     assertThat(catalog.pack("tiny")).hasValueSatisfying(p -> assertThat(p.manifest().output()).isNotNull());
     assertThat(catalog.pack("huge")).isEmpty();
-    assertThat(catalog.unknownPackProblem("huge")).isEqualTo("unknown pack 'huge'; known packs: tiny");
+    assertThat(catalog.unknownPackProblem("huge")).isEqualTo("unknown pack 'huge'; known packs: tiny, wan2.1-t2v-reduced");
   }
 
   @Test
@@ -26,7 +26,7 @@ class PackCatalogTest {
     assertThatThrownBy(() -> PackCatalog.load(TinyPacks.MODELS, "huge"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("default pack 'huge' is not in")
-        .hasMessageEndingWith("found: tiny");
+        .hasMessageEndingWith("found: tiny, wan2.1-t2v-reduced");
   }
 
   @Test

@@ -11,8 +11,8 @@ import io.flowreel.pack.RenderPlan;
 import io.flowreel.render.DenoiseStage;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
-import io.flowreel.sampling.FlowMatchingSampler;
 import io.flowreel.sampling.GuidedDit;
+import io.flowreel.sampling.SamplerState;
 import io.flowreel.tensor.FloatTensor;
 import io.flowreel.text.TextConditioning;
 import java.io.IOException;
@@ -22,9 +22,9 @@ import java.util.Optional;
 
 /**
  * Samples the latent video exactly as {@link DenoiseStage} does (same noise, schedule, sampler and
- * guidance), storing a checkpoint every few steps so a redelivered task resumes where the last one
- * stopped instead of starting from noise. Reads the ENCODE stage's {@link Conditioning}, stores the
- * {@link Latent} DECODE reads.
+ * guidance), storing the sampler's state every few steps so a redelivered task resumes where the
+ * last one stopped instead of starting from noise. Reads the ENCODE stage's {@link Conditioning},
+ * stores the {@link Latent} DECODE reads.
  */
 public final class DenoiseHandler implements StageHandler {
 
@@ -35,13 +35,15 @@ public final class DenoiseHandler implements StageHandler {
   private final DenoiseStage denoise;
   private final int checkpointEvery;
 
-  /** {@code checkpointEvery}: steps between checkpoints; each costs one latent upload. */
-
   /** The pack's networks this stage runs: the DiT. */
   public static List<String> networks(ModelPack pack) {
     return List.of(pack.manifest().dit().network());
   }
 
+  /**
+   * {@code checkpointEvery}: steps between checkpoints; each costs one upload of the sampler's state
+   * (the latent, plus UniPC's three history tensors of the same size).
+   */
   public DenoiseHandler(ModelPack pack, InferenceEngine engine, int checkpointEvery) {
     if (checkpointEvery < 1) {
       throw new IllegalArgumentException("checkpoints need at least 1 step between them, got " + checkpointEvery);
@@ -67,28 +69,26 @@ public final class DenoiseHandler implements StageHandler {
     RenderPlan job = RenderPlan.of(task.getSpec().getJobId(), JobSpecMapper.settings(task.getSpec()), pack);
     Conditioning text = Conditioning.read(ctx, task);
     DenoiseCheckpoint checkpoints = new DenoiseCheckpoint(ctx, task);
+    DenoiseCheckpoint.Run run = new DenoiseCheckpoint.Run(denoise.solver(), job.steps(), job.shift());
     FloatTensor noise = denoise.initialNoise(job);
-    DenoiseCheckpoint.Position start = checkpoints.find(noise.shape(), job.steps())
-        .orElse(new DenoiseCheckpoint.Position(noise, 0));
+    SamplerState start = checkpoints.find(run, noise.shape()).orElse(SamplerState.initial(noise));
     // Where sampling starts (0, or a checkpoint's step): the first step's time is measured from here.
     ctx.progress(start.completedSteps(), job.steps());
-    GuidedDit dit = new GuidedDit(engine.network(pack.manifest().dit().network()), job.guidance(),
-        new TextConditioning(text.positive()), new TextConditioning(text.negative()));
-    FloatTensor latent = new FlowMatchingSampler(job.steps(), job.shift()).sample(start.latent(),
-        start.completedSteps(), dit, (done, total, x) -> {
-          if (done % checkpointEvery == 0 && done < total) {
-            store(checkpoints, new DenoiseCheckpoint.Position(x, done), total);
-          }
-          ctx.progress(done, total);
-        }, ctx::stopRequested);
+    GuidedDit dit = denoise.dit(job, new TextConditioning(text.positive()), new TextConditioning(text.negative()));
+    FloatTensor latent = denoise.sampler(job).sample(start, dit, (total, state) -> {
+      if (state.completedSteps() % checkpointEvery == 0 && state.completedSteps() < total) {
+        store(checkpoints, run, state);
+      }
+      ctx.progress(state.completedSteps(), total);
+    }, ctx::stopRequested);
     return Result.of(Latent.store(ctx, task, latent));
   }
 
-  private static void store(DenoiseCheckpoint checkpoints, DenoiseCheckpoint.Position position, int totalSteps) {
+  private static void store(DenoiseCheckpoint checkpoints, DenoiseCheckpoint.Run run, SamplerState state) {
     try {
-      checkpoints.store(position, totalSteps);
+      checkpoints.store(run, state);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot store the checkpoint at step " + position.completedSteps(), e);
+      throw new UncheckedIOException("cannot store the checkpoint at step " + state.completedSteps(), e);
     }
   }
 }

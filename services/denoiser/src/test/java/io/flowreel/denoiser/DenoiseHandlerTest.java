@@ -5,10 +5,13 @@ import static io.flowreel.service.testing.TestTasks.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowreel.artifacts.Conditioning;
 import io.flowreel.artifacts.StoredTensors;
 import io.flowreel.engine.InferenceEngine;
 import io.flowreel.engine.OnnxRuntimeEngine;
+import io.flowreel.infra.DataDirs;
 import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.pack.InvalidRenderException;
@@ -21,10 +24,18 @@ import io.flowreel.service.testing.FakeStageContext;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.FloatTensor;
+import io.flowreel.tensor.SafeTensors;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +48,15 @@ class DenoiseHandlerTest {
       new DenoiseHandler(PACK, ENGINE, DenoiseHandler.DEFAULT_CHECKPOINT_EVERY);
 
   @RegisterExtension static final HandlerFixture FIXTURE = new HandlerFixture();
+
+  private static ModelPack unipcPack;
+
+  @AfterAll
+  static void deleteUniPcPack() throws IOException {
+    if (unipcPack != null) {
+      DataDirs.delete(unipcPack.root());
+    }
+  }
 
   /** The task as ENCODE hands it on: carrying the {@link Conditioning} of its prompt. */
   private static RenderTask encoded(RenderTask task) throws Exception {
@@ -81,6 +101,45 @@ class DenoiseHandlerTest {
   }
 
   @Test
+  void resumingUniPcFromItsCheckpointGivesBitIdenticalLatents() throws Exception {
+    DenoiseHandler denoise = new DenoiseHandler(unipcPack(), ENGINE, 2);
+    RenderTask encoded = encoded(task(spec("resume-unipc"), 1));
+    FloatTensor expected = latentOf(denoise.handle(encoded, FIXTURE.context()));
+    assertThat(expected.allFinite()).isTrue();
+
+    RenderTask retried = RenderTask.newBuilder(encoded).setAttempt(2).build();
+    assertThatThrownBy(() -> denoise.handle(retried, FIXTURE.context(step -> step >= 3)))
+        .isInstanceOf(SamplingCancelledException.class);
+    // The step-2 state: the latent and UniPC's whole history, under the sampler's own names.
+    assertThat(SafeTensors.read(new ByteArrayInputStream(FIXTURE.store().find(FakeStageContext.WORK,
+        "jobs/resume-unipc/attempt-2/denoise/checkpoint.safetensors").orElseThrow())).keySet())
+        .containsExactlyInAnyOrder("latent", "completed_steps", "total_steps", "shift", "solver",
+            "history.unipc.last_sample", "history.unipc.x0_previous", "history.unipc.x0_before_previous");
+
+    FakeStageContext redelivered = FIXTURE.context();
+    FloatTensor resumed = latentOf(denoise.handle(retried, redelivered));
+    assertThat(redelivered.progress).containsExactly(2, 3, 4);
+    assertThat(resumed.data()).isEqualTo(expected.data());
+    assertThat(resumed.data()).isNotEqualTo(latentOf(DENOISE.handle(encoded, FIXTURE.context())).data()); // not Euler's
+  }
+
+  @Test
+  void aCheckpointOfAnotherSolverIsNotResumed() throws Exception {
+    RenderTask encoded = encoded(task(spec("other-solver"), 1));
+    DenoiseHandler unipc = new DenoiseHandler(unipcPack(), ENGINE, 2);
+    FloatTensor expected = latentOf(unipc.handle(encoded, FIXTURE.context()));
+
+    // Attempt 2 stops after step 3 under Euler, leaving an Euler checkpoint at step 2; the pack now says UniPC.
+    RenderTask retried = RenderTask.newBuilder(encoded).setAttempt(2).build();
+    assertThatThrownBy(() -> new DenoiseHandler(PACK, ENGINE, 2).handle(retried, FIXTURE.context(step -> step >= 3)))
+        .isInstanceOf(SamplingCancelledException.class);
+    FakeStageContext redelivered = FIXTURE.context();
+    FloatTensor fromNoise = latentOf(unipc.handle(retried, redelivered));
+    assertThat(redelivered.progress).containsExactly(0, 1, 2, 3, 4);
+    assertThat(fromNoise.data()).isEqualTo(expected.data());
+  }
+
+  @Test
   void aDamagedCheckpointRestartsFromNoiseAndRendersTheSameLatent() throws Exception {
     DenoiseHandler denoise = new DenoiseHandler(PACK, ENGINE, 2);
     RenderTask encoded = encoded(task(spec("damaged"), 1));
@@ -100,6 +159,25 @@ class DenoiseHandlerTest {
       assertThat(redelivered.progress).containsExactly(0, 1, 2, 3, 4); // from noise: every step again
       assertThat(fromNoise.data()).isEqualTo(expected.data());
     }
+  }
+
+  /** The tiny pack sampled by UniPC: models/tiny copied with {@code sampler.solver} set (pack.json is not hashed). */
+  private static synchronized ModelPack unipcPack() throws IOException {
+    if (unipcPack == null) {
+      Path tiny = PACK.root();
+      Path copy = Files.createTempDirectory("flowreel-unipc-pack");
+      try (Stream<Path> files = Files.walk(tiny)) {
+        for (Path from : (Iterable<Path>) files::iterator) {
+          Files.copy(from, copy.resolve(tiny.relativize(from).toString()), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode manifest = (ObjectNode) json.readTree(tiny.resolve(ModelPack.MANIFEST).toFile());
+      ((ObjectNode) manifest.get("sampler")).put("solver", "unipc");
+      json.writeValue(copy.resolve(ModelPack.MANIFEST).toFile(), manifest);
+      unipcPack = ModelPack.load(copy);
+    }
+    return unipcPack;
   }
 
   private static FloatTensor latentOf(Result result) throws Exception {

@@ -425,7 +425,7 @@ class GatewayApiTest {
             "jobs[1]: width 300 is not valid for pack tiny: it must be a multiple of 32 between 32 and 512 "
                 + "(nearest valid: 288 or 320)"),
         Arguments.of("{\"jobs\": [{\"prompt\": \"a typo\", \"widht\": 64}]}", "unknown field 'widht'"),
-        Arguments.of("[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "jobs[0]: unknown pack 'huge'; known packs: tiny"),
+        Arguments.of("[{\"prompt\": \"x\", \"pack\": \"huge\"}]", "jobs[0]: unknown pack 'huge'; known packs: tiny, wan2.1-t2v-reduced"),
         Arguments.of("{\"jobs\": [{\"prompt\": \"x\"", "malformed JSON at line 1, column"),
         Arguments.of("[{\"prompt\": \"a red\\u0000 ball\"}]", "jobs[0]: prompt has U+0000 (a control character) at "
             + "index 5"),
