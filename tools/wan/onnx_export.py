@@ -46,7 +46,7 @@ def export(module, sample, out_dir, spec):
                     dim.dim_param = size
                 else:
                     dim.dim_value = size
-        external = [t for t in model.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+        external = [t for t in _tensors(model.graph) if t.data_location == onnx.TensorProto.EXTERNAL]
         if external:
             _gather(external, Path(tmp), out_dir / (spec['file'] + '.data'))
         onnx.save(model, str(path))
@@ -54,6 +54,17 @@ def export(module, sample, out_dir, spec):
     onnx.checker.check_model(str(path), full_check=not external)
     check_onnx_io(model, spec, spec['file'])
     return [path] + ([out_dir / (spec['file'] + '.data')] if external else [])
+
+
+def _tensors(graph):
+    """Initializers and the tensors of Constant nodes: torch writes both out when the model is large
+    (a LayerNorm's constant weights become a Constant node)."""
+    yield from graph.initializer
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.HasField('t'):
+                yield attribute.t
+            yield from attribute.tensors
 
 
 def _gather(tensors, folder, data_path):
