@@ -83,6 +83,8 @@ final class EmbeddedRenderer {
     env.put("FLOWREEL_PACK_PATH", packDir.toAbsolutePath().toString());
     env.put("FLOWREEL_PACKS_DIR", packDir.toAbsolutePath().getParent().toString());
     env.put("FLOWREEL_PACKS_DEFAULT_PACK", packName);
+    // The stages run this pack only; the gateway must not accept jobs for the others in the folder.
+    env.put("FLOWREEL_PACKS_SERVED", packName);
     env.put("FLOWREEL_PROGRESS_INTERVAL", "250ms");
     return new LocalStack.Plan(all.instances(), gatewayPort, env, ServiceProcess.SMALL_JVM, Duration.ofMinutes(5));
   }

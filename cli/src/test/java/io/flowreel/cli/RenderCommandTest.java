@@ -16,6 +16,8 @@ import picocli.CommandLine;
 class RenderCommandTest {
 
   private static final String PACK = Path.of(System.getProperty("flowreel.repo", "..")).resolve("models/tiny").toString();
+  private static final String WAN_PACK =
+      Path.of(System.getProperty("flowreel.repo", "..")).resolve("models/wan-reduced").toString();
 
   @TempDir Path out;
   private final StringWriter err = new StringWriter();
@@ -92,6 +94,29 @@ class RenderCommandTest {
         "--width", "64", "--height", "64", "--frames", "5", "--steps", "3", "--seed", "4")).isZero();
     assertThat(Mp4Reader.readAll(out.resolve("a-green-square-s4.mp4")))
         .isEqualTo(Mp4Reader.readAll(local.resolve("a-green-square-s4.mp4")));
+  }
+
+  /**
+   * The reduced Wan2.1 pack (random weights, so the clip is noise) through the farm and in process:
+   * its defaults (128x96, 17 frames at 16 fps, no upsampler), UniPC, the first-latent decoder, and
+   * the same frames both ways.
+   */
+  @Test
+  void theReducedWanPackRendersThroughTheServicesAsInProcess() throws Exception {
+    int code = run("render", "--pack", WAN_PACK, "--prompt", "a red ball bouncing", "--out", out.toString(),
+        "--steps", "3", "--seed", "7");
+    assertThat(code).as(err.toString()).isZero();
+    Mp4Reader.VideoInfo info = Mp4Reader.probe(out.resolve("a-red-ball-bouncing-s7.mp4"));
+    assertThat(info.width()).isEqualTo(128);
+    assertThat(info.height()).isEqualTo(96);
+    assertThat(info.frames()).isEqualTo(17);
+    assertThat(Files.readString(out.resolve("a-red-ball-bouncing-s7.json")))
+        .contains("\"name\" : \"wan2.1-t2v-reduced\"").contains("\"upsampled\" : false");
+    Path local = out.resolve("local");
+    assertThat(run("render", "--local", "--pack", WAN_PACK, "--prompt", "a red ball bouncing", "--out", local.toString(),
+        "--steps", "3", "--seed", "7")).as(err.toString()).isZero();
+    assertThat(Mp4Reader.readAll(out.resolve("a-red-ball-bouncing-s7.mp4")))
+        .isEqualTo(Mp4Reader.readAll(local.resolve("a-red-ball-bouncing-s7.mp4")));
   }
 
   @Test

@@ -30,6 +30,10 @@ public record RenderPlan(String jobId, RenderSettings settings, int steps, doubl
     double guidance = s.guidance() != null ? s.guidance() : defaults.guidance();
     double shift = s.shift() != null ? s.shift() : defaults.shift();
     List<String> problems = new ArrayList<>();
+    if (s.pack() != null && !s.pack().equals(pack.name())) {
+      // A stage renders with the one pack it loaded; another pack's job would get the wrong networks.
+      problems.add("the job asks for pack '" + s.pack() + "', but this renderer has pack '" + pack.name() + "'");
+    }
     if (!Ids.isJobId(jobId)) {
       problems.add("job id '" + jobId + "' must be 1-128 letters, digits, '.', '_' or '-'");
     }

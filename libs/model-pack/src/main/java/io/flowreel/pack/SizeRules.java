@@ -42,11 +42,42 @@ public final class SizeRules {
         height, width, upsample);
   }
 
-  private int latentSize(String axisName, int pixels, boolean upsample, int axis, List<String> problems) {
+  /** Valid final sizes along one axis: the multiples of {@code multiple} from {@code min} to {@code max}. */
+  public record AxisRange(int multiple, int min, int max) {}
+
+  /** Valid frame counts: {@code 1 + step * k} from 1 to {@code max}. */
+  public record FrameRange(int step, int max) {}
+
+  /** Everything {@link #resolve} accepts with {@code upsample} on or off, for clients choosing a size. */
+  public record ValidSizes(AxisRange width, AxisRange height, FrameRange frames) {}
+
+  public ValidSizes validSizes(boolean upsample) {
+    if (upsample && !m.hasUpsampler()) {
+      throw new IllegalArgumentException("pack " + m.name() + " has no upsampler: render with upsample off");
+    }
+    return new ValidSizes(axisRange(upsample, 2), axisRange(upsample, 1), frameRange());
+  }
+
+  // resolve checks against these two, so what validSizes describes is what resolve enforces.
+  private AxisRange axisRange(boolean upsample, int axis) {
     int multiple = pixelMultiple(upsample, axis);
     int patch = m.dit().patchSize().get(axis);
     int min = (int) roundUp(m.limits().minLatentSize(), patch) * multiple / patch;
     int max = m.limits().maxLatentSize() / patch * multiple;
+    return new AxisRange(multiple, min, max);
+  }
+
+  private FrameRange frameRange() {
+    int r = m.decoder().temporalFactor();
+    return new FrameRange(r, 1 + r * (m.limits().maxLatentFrames() - 1));
+  }
+
+  private int latentSize(String axisName, int pixels, boolean upsample, int axis, List<String> problems) {
+    AxisRange range = axisRange(upsample, axis);
+    int multiple = range.multiple();
+    int min = range.min();
+    int max = range.max();
+    int patch = m.dit().patchSize().get(axis);
     if (pixels % multiple == 0 && pixels >= min && pixels <= max) {
       return pixels / multiple * patch;
     }
@@ -59,8 +90,9 @@ public final class SizeRules {
   }
 
   private int latentFrames(int frames, List<String> problems) {
-    int r = m.decoder().temporalFactor();
-    int max = 1 + r * (m.limits().maxLatentFrames() - 1);
+    FrameRange range = frameRange();
+    int r = range.step();
+    int max = range.max();
     if (frames >= 1 && frames <= max && (frames - 1) % r == 0) {
       return 1 + (frames - 1) / r;
     }

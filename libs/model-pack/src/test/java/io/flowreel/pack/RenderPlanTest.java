@@ -49,6 +49,16 @@ class RenderPlanTest {
     assertThat(JSON.valueToTree(published).get("attempt").asInt()).isEqualTo(2);
   }
 
+  /** A stage renders with the pack it loaded: a job for another pack is refused, not rendered with the wrong one. */
+  @Test
+  void aJobForAnotherPackIsRefused() {
+    RenderSettings other = new RenderSettings("a", null, 1, 128, 96, 9, 8, null, null, null, "wan2.1-t2v-reduced", 0,
+        true, true);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RenderPlan.of("j", other, PACK))
+        .isInstanceOf(InvalidRenderException.class)
+        .hasMessageContaining("the job asks for pack 'wan2.1-t2v-reduced', but this renderer has pack 'tiny'");
+  }
+
   /** The problems RenderPlan names for these prompts at a valid size, or none. */
   java.util.List<String> problems(String prompt, String negativePrompt) {
     try {

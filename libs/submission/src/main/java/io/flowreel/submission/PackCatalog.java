@@ -28,10 +28,18 @@ public final class PackCatalog {
    * since a gateway that skipped it would refuse that pack's jobs as unknown.
    */
   public static PackCatalog load(Path packsDir, String defaultPack) {
+    return load(packsDir, defaultPack, Optional.empty());
+  }
+
+  /** As {@link #load(Path, String)}, keeping only the packs named in {@code served} when it is given. */
+  public static PackCatalog load(Path packsDir, String defaultPack, Optional<List<String>> served) {
     Map<String, ModelPack> packs = new TreeMap<>();
     try (Stream<Path> entries = Files.list(packsDir)) {
       for (Path dir : entries.filter(d -> Files.isRegularFile(d.resolve(ModelPack.MANIFEST))).sorted().toList()) {
         ModelPack pack = ModelPack.load(dir);
+        if (served.isPresent() && !served.get().contains(pack.name())) {
+          continue;
+        }
         ModelPack clash = packs.putIfAbsent(pack.name(), pack);
         if (clash != null) {
           throw new IllegalArgumentException("packs " + clash.root() + " and " + pack.root() + " are both named '"

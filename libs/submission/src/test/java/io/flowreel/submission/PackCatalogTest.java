@@ -22,6 +22,14 @@ class PackCatalogTest {
   }
 
   @Test
+  void servedNamesKeepOnlyThosePacks() {
+    PackCatalog catalog = PackCatalog.load(TinyPacks.MODELS, "tiny", java.util.Optional.of(java.util.List.of("tiny")));
+    assertThat(catalog.names()).containsExactly("tiny");
+    assertThat(catalog.unknownPackProblem("wan2.1-t2v-reduced"))
+        .isEqualTo("unknown pack 'wan2.1-t2v-reduced'; known packs: tiny");
+  }
+
+  @Test
   void aDefaultPackThatIsNotThereIsRefused() {
     assertThatThrownBy(() -> PackCatalog.load(TinyPacks.MODELS, "huge"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,7 +1,13 @@
 package io.flowreel.gateway;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.flowreel.messages.StageEvent;
+import io.flowreel.pack.ModelPack;
+import io.flowreel.pack.PackManifest;
+import io.flowreel.pack.PackManifest.OutputDefaults;
+import io.flowreel.pack.PackManifest.SamplerDefaults;
+import io.flowreel.pack.SizeRules;
 import io.flowreel.tracker.BatchStatus;
 import io.flowreel.tracker.JobState;
 import io.flowreel.tracker.JobStatus;
@@ -172,6 +178,69 @@ public final class ApiModel {
           Instant.ofEpochMilli(e.getTimeMillis()));
     }
   }
+
+  /**
+   * A model pack jobs may name ({@code pack}): what a job gets for the fields it leaves unset ({@code output}'s size
+   * is a final one, upsampled when the pack upsamples), and the sizes it may ask for.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Pack(String name, String version, String description, @JsonProperty("default") boolean isDefault,
+      boolean upsampler, PackOutput output, PackSampler sampler, PackSizes sizes) {
+
+    static Pack of(ModelPack pack, boolean isDefault) {
+      PackManifest m = pack.manifest();
+      OutputDefaults out = m.output();
+      SamplerDefaults sampler = m.sampler();
+      return new Pack(m.name(), m.version(), m.description(), isDefault, m.hasUpsampler(),
+          new PackOutput(out.width(), out.height(), out.frames(), out.fps()),
+          new PackSampler(sampler.solver(), sampler.steps(), sampler.shift(), sampler.guidance(),
+              sampler.guidanceDistilled(), sampler.negativePrompt()),
+          PackSizes.of(pack));
+    }
+  }
+
+  public record PackList(List<Pack> packs) {}
+
+  public record PackOutput(int width, int height, int frames, int fps) {}
+
+  /** {@code negativePrompt} is what a job that gives none is steered away from; absent: none. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PackSampler(String solver, int steps, double shift, double guidance, boolean guidanceDistilled,
+      String negativePrompt) {}
+
+  /**
+   * The widths and heights a job may ask for with {@code upsample} true (absent: the pack has no upsampler) and
+   * false, and the frame counts: the pack's {@link SizeRules}, which submission checks jobs against.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PackSizes(PixelSizes withUpsample, PixelSizes withoutUpsample, FrameCounts frames) {
+
+    static PackSizes of(ModelPack pack) {
+      SizeRules rules = pack.sizeRules();
+      SizeRules.ValidSizes plain = rules.validSizes(false);
+      SizeRules.FrameRange frames = plain.frames();
+      return new PackSizes(pack.manifest().hasUpsampler() ? PixelSizes.of(rules.validSizes(true)) : null,
+          PixelSizes.of(plain), new FrameCounts("1 + " + frames.step() + "k", frames.step(), 1, frames.max()));
+    }
+  }
+
+  public record PixelSizes(SizeRange width, SizeRange height) {
+
+    static PixelSizes of(SizeRules.ValidSizes sizes) {
+      return new PixelSizes(SizeRange.of(sizes.width()), SizeRange.of(sizes.height()));
+    }
+  }
+
+  /** Multiples of {@code multiple} from {@code min} to {@code max}, inclusive. */
+  public record SizeRange(int multiple, int min, int max) {
+
+    static SizeRange of(SizeRules.AxisRange range) {
+      return new SizeRange(range.multiple(), range.min(), range.max());
+    }
+  }
+
+  /** {@code 1 + step * k} from {@code min} to {@code max}, inclusive ({@code rule} says it in words). */
+  public record FrameCounts(String rule, int step, int min, int max) {}
 
   /** Every 4xx and 5xx body: what went wrong, in words a person can act on. */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)

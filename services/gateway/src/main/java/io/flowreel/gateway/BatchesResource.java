@@ -48,7 +48,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /**
  * {@code /v1/batches}: submit, read, page through, cancel and watch batches. One instance per
- * gateway (the packs are loaded once, and the idempotency keys in progress are shared).
+ * gateway (the idempotency keys in progress are shared).
  */
 @SecurityScheme(securitySchemeName = ApiKeyFilter.OPENAPI_SCHEME, type = SecuritySchemeType.HTTP, scheme = "bearer",
     description = "The studio's API key (flr_...); 'flowreel up' writes a local one to .flowreel/api-key")
@@ -75,7 +75,7 @@ public class BatchesResource {
   private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
 
   BatchesResource(PipelineDispatcher dispatcher, TrackerClient tracker, Views views, EventStreams streams,
-      GatewayConfig config, QueueQuota quota, Webhooks webhooks) {
+      GatewayConfig config, QueueQuota quota, Webhooks webhooks, PackCatalog packs) {
     this.dispatcher = dispatcher;
     this.quota = quota;
     this.webhooks = webhooks;
@@ -88,8 +88,6 @@ public class BatchesResource {
       throw new IllegalStateException("flowreel.gateway.id-secret (FLOWREEL_GATEWAY_ID_SECRET) must be at least "
           + MIN_SECRET_LENGTH + " characters; 'openssl rand -hex 32' makes one");
     }
-    PackCatalog packs = PackCatalog.load(config.packs().dir().orElse(config.home().resolve("models")),
-        config.packs().defaultPack());
     this.resolver = new BatchResolver(packs, ShapeBuckets.parseList(config.tensorrt().buckets().orElse("")),
         Clock.systemUTC());
   }

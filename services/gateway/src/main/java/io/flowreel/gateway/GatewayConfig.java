@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -74,6 +75,12 @@ public interface GatewayConfig {
     /** Pack of jobs that name none. */
     @WithDefault("tiny")
     String defaultPack();
+
+    /**
+     * The packs of {@link #dir()} this gateway accepts jobs for, when not all: a stage service
+     * renders with one pack, so a farm whose stages run one pack must refuse the others' jobs.
+     */
+    Optional<List<String>> served();
   }
 
   interface Tensorrt {

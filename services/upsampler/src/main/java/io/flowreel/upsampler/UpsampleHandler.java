@@ -7,6 +7,7 @@ import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.pack.PackManifest.DecoderSpec;
 import io.flowreel.render.UpsampleStage;
+import io.flowreel.runtime.PermanentStageException;
 import io.flowreel.runtime.StageContext;
 import io.flowreel.runtime.StageHandler;
 import io.flowreel.tensor.ByteTensor;
@@ -25,19 +26,23 @@ import java.util.Optional;
  */
 public final class UpsampleHandler implements StageHandler {
 
-  private final UpsampleStage upsample;
+  private final Optional<UpsampleStage> upsample;
   private final DecoderSpec decoder;
   private final int chunkLatentFrames;
   private final String engineKind;
+  private final String packName;
 
 
-  /** The pack's networks this stage runs: the upsampler. */
+  /** The pack's networks this stage runs: the upsampler, none for a pack without one. */
   public static List<String> networks(ModelPack pack) {
-    return List.of(pack.manifest().upsampler().network());
+    return pack.manifest().hasUpsampler() ? List.of(pack.manifest().upsampler().network()) : List.of();
   }
 
   public UpsampleHandler(ModelPack pack, InferenceEngine engine) {
-    this.upsample = new UpsampleStage(pack, engine);
+    // A pack without an upsampler (Wan2.1) still gets this stage: jobs skip it, and a task that
+    // reaches it anyway fails with its reason instead of the service refusing to start.
+    this.upsample = pack.manifest().hasUpsampler() ? Optional.of(new UpsampleStage(pack, engine)) : Optional.empty();
+    this.packName = pack.name();
     this.decoder = pack.manifest().decoder();
     this.chunkLatentFrames = TiledDecoder.Options.defaults(decoder).chunkFrames();
     this.engineKind = engine.kind();
@@ -55,9 +60,12 @@ public final class UpsampleHandler implements StageHandler {
 
   @Override
   public Result handle(RenderTask task, StageContext ctx) throws IOException {
+    if (upsample.isEmpty()) {
+      throw new PermanentStageException("pack " + packName + " has no upsampler; render this job with upsample off");
+    }
     ByteTensor frames = ClipFrames.read(ctx, task);
     EightBitFrames.Collector upsampled = new EightBitFrames.Collector();
-    FrameChunkSink sink = upsample.into(upsampled);
+    FrameChunkSink sink = upsample.get().into(upsampled);
     int n = frames.dim(0);
     int r = decoder.temporalFactor();
     // A causal decoder's first chunk lacks the r - 1 frames it drops; a non-causal one sends all at once.

@@ -3,6 +3,7 @@ package io.flowreel.upsampler;
 import static io.flowreel.service.testing.TestTasks.spec;
 import static io.flowreel.service.testing.TestTasks.task;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowreel.artifacts.ClipFrames;
 import io.flowreel.engine.InferenceEngine;
@@ -11,6 +12,7 @@ import io.flowreel.messages.RenderTask;
 import io.flowreel.messages.Stage;
 import io.flowreel.pack.ModelPack;
 import io.flowreel.runtime.Artifact;
+import io.flowreel.runtime.PermanentStageException;
 import io.flowreel.service.testing.HandlerFixture;
 import io.flowreel.service.testing.TestTasks;
 import io.flowreel.tensor.ByteTensor;
@@ -63,5 +65,16 @@ class UpsampleHandlerTest {
     assertThat(UpsampleHandler.networks(PACK)).containsExactly("upsampler");
     assertThat(UPSAMPLE.stage()).isEqualTo(Stage.UPSAMPLE);
     assertThat(UPSAMPLE.engine()).contains("onnxruntime");
+  }
+
+  /** A Wan2.1 pack has no upsampler: the service still starts, and a task sent to it anyway fails for good. */
+  @Test
+  void aPackWithoutAnUpsamplerOpensNothingAndRefusesItsTasks() throws Exception {
+    ModelPack wan = ModelPack.load(HandlerFixture.tinyPack().root().resolveSibling("wan-reduced"));
+    UpsampleHandler handler = new UpsampleHandler(wan, OnnxRuntimeEngine.forPack(wan));
+    assertThat(UpsampleHandler.networks(wan)).isEmpty();
+    RenderTask task = task(spec("no-upsampler", 64, 64, 5, 2, true, true), 1);
+    assertThatThrownBy(() -> handler.handle(task, FIXTURE.context()))
+        .isInstanceOf(PermanentStageException.class).hasMessageContaining("has no upsampler");
   }
 }
