@@ -37,9 +37,9 @@ CASES = {  # name: (steps, shift); the first is the Wan2.1 t2v default (generate
 }
 
 
-def initial_latent():
-    i = np.arange(int(np.prod(SHAPE)), dtype=np.float64)
-    return (np.sin(0.7 * i + 0.3) + 0.5 * np.cos(1.3 * i)).astype(np.float32).reshape(SHAPE)
+def initial_latent(shape=SHAPE):
+    i = np.arange(int(np.prod(shape)), dtype=np.float64)
+    return (np.sin(0.7 * i + 0.3) + 0.5 * np.cos(1.3 * i)).astype(np.float32).reshape(shape)
 
 
 def velocity(x, timestep):
@@ -57,12 +57,12 @@ def velocity(x, timestep):
     return torch.from_numpy(v.astype(np.float32).reshape(x.shape))
 
 
-def trajectory(solvers, steps, shift, field=velocity):
+def trajectory(solvers, steps, shift, field=velocity, initial=None):
     """field(latent [C, T, H, W], int timestep) -> velocity: the guided DiT in text2video.py."""
     # As text2video.py builds it for sample_solver == 'unipc'.
     scheduler = solvers.FlowUniPCMultistepScheduler(num_train_timesteps=1000, shift=1, use_dynamic_shifting=False)
     scheduler.set_timesteps(steps, device='cpu', shift=shift)
-    latents = torch.from_numpy(initial_latent())
+    latents = torch.from_numpy(initial_latent() if initial is None else initial)
     fed, after = [], []
     for t in scheduler.timesteps:
         timestep = torch.stack([t])  # what the DiT is given: int64
