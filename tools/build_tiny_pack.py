@@ -247,9 +247,17 @@ def export(net, name, sample, out_dir, net_spec):
                       output_names=[t["name"] for t in net_spec["outputs"]],
                       dynamic_axes=dynamic, do_constant_folding=True)
     model = onnx.load(str(path))
-    # The exporter's shape inference loses fixed dims behind reshapes built from runtime sizes (the
-    # text encoders' token axis, the DiT's channel axis) and invents names for them; declare the
-    # outputs exactly as the manifest does.
+    declare_outputs(model, net_spec)
+    onnx.save(model, str(path))
+    onnx.checker.check_model(model, full_check=True)
+    check_onnx_io(model, net_spec, name)
+    return model
+
+
+def declare_outputs(model, net_spec):
+    """The exporter's shape inference loses fixed dims behind reshapes built from runtime sizes (the
+    text encoders' token axis, the DiT's channel axis) and invents names for them; declare the
+    outputs exactly as the manifest does."""
     for value in model.graph.output:
         declared = next(t for t in net_spec["outputs"] if t["name"] == value.name)["shape"]
         for dim, size in zip(value.type.tensor_type.shape.dim, declared):
@@ -258,10 +266,6 @@ def export(net, name, sample, out_dir, net_spec):
                 dim.dim_param = size
             else:
                 dim.dim_value = size
-    onnx.save(model, str(path))
-    onnx.checker.check_model(model, full_check=True)
-    check_onnx_io(model, net_spec, name)
-    return model
 
 
 def check_onnx_io(model, net_spec, name):

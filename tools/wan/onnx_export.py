@@ -17,7 +17,7 @@ import onnx
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from build_tiny_pack import OPSET, check_onnx_io  # noqa: E402
+from build_tiny_pack import OPSET, check_onnx_io, declare_outputs  # noqa: E402
 
 
 def export(module, sample, out_dir, spec):
@@ -36,16 +36,7 @@ def export(module, sample, out_dir, spec):
                               output_names=[t['name'] for t in spec['outputs']],
                               dynamic_axes={k: v for k, v in dynamic.items() if v}, do_constant_folding=True)
         model = onnx.load(str(raw), load_external_data=False)
-        # The exporter's shape inference loses fixed dims behind reshapes built from runtime sizes
-        # and invents names for them; declare the outputs exactly as the manifest does.
-        for value in model.graph.output:
-            declared = next(t for t in spec['outputs'] if t['name'] == value.name)['shape']
-            for dim, size in zip(value.type.tensor_type.shape.dim, declared):
-                dim.Clear()
-                if isinstance(size, str):
-                    dim.dim_param = size
-                else:
-                    dim.dim_value = size
+        declare_outputs(model, spec)
         external = [t for t in _tensors(model.graph) if t.data_location == onnx.TensorProto.EXTERNAL]
         if external:
             _gather(external, Path(tmp), out_dir / (spec['file'] + '.data'))
