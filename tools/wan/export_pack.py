@@ -2,14 +2,17 @@
 """Turns a Wan2.1 text-to-video release folder into a Flowreel pack (docs/wan.md).
 
     /usr/bin/python3 tools/wan/export_pack.py --release DIR --out PACK [--config 1.3b|reduced]
-        [--official WAN2.1_CHECKOUT] [--name NAME]
+        [--official WAN2.1_CHECKOUT] [--name NAME] [--variants bf16,fp16|none]
 
 The release is the official folder (Wan-AI/Wan2.1-T2V-1.3B, or one `make_random_release.py`
 wrote): the DiT, the umT5 encoder, the VAE and the tokenizer, read by their official file and tensor
 names. The pack gets `dit.onnx`, `text_umt5.onnx`, `decoder_first.onnx` and `decoder.onnx` (with
 `<file>.data` beside any network over 2 GB, and the two decoders' weights shared in
 `decoder.weights`), `tokenizers/umt5.json` (the release's tokenizer.json as it is) and `pack.json`
-with the family's sampler defaults, latent geometry and sizes.
+with the family's sampler defaults, latent geometry and sizes. --variants (default bf16) adds the
+reduced-precision copies TensorRT builds at FLOWREEL_TENSORRT_PRECISION=bf16 or fp16:
+`dit.bf16.onnx` and `text_umt5.bf16.onnx` (precision.py; the VAE decoder stays float32 as in the
+official pipeline, and umT5 gets no fp16 copy: T5 overflows float16).
 
 With --official (a checkout of Wan-Video/Wan2.1), the pack also gets references computed by the
 official code on the release's own weights, which the Java tests check every network against
@@ -31,6 +34,7 @@ TOOLS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TOOLS))
 sys.path.insert(0, str(TOOLS.parent))
 import onnx_export  # noqa: E402
+import precision  # noqa: E402
 import release  # noqa: E402
 import wan_dit  # noqa: E402
 import wan_t5  # noqa: E402
@@ -100,6 +104,15 @@ def export_decoder(release_dir, cfg, out):
     onnx_export.export(step, step_sample, out, specs['decoder'])
     wan_vae.share_weights(out, [s['file'] for s in specs.values()], SHARED_DECODER_WEIGHTS)
     return vae, specs
+
+
+def export_variants(out, variants):
+    for variant in variants:
+        for network, policy in precision.POLICIES.items():
+            if network == 'text_umt5' and variant == 'fp16':
+                continue  # T5's feed-forward outputs overflow float16 (hence the official t5.py's fp16_clamp)
+            src = out / f'{network}.onnx'
+            precision.convert(src, precision.variant_path(src, variant), variant, policy)
 
 
 def token_reference(tokenizer, text_len):
@@ -214,7 +227,11 @@ def main():
     parser.add_argument('--config', default='1.3b', choices=CONFIGS)
     parser.add_argument('--official')
     parser.add_argument('--name')
+    parser.add_argument('--variants', default='bf16', help="comma-separated: bf16, fp16; or 'none'")
     args = parser.parse_args()
+    variants = [] if args.variants == 'none' else args.variants.split(',')
+    if not set(variants) <= set(precision.LOW):
+        parser.error(f"--variants {args.variants}: not bf16, fp16 or none")
     cfg, release_dir, out = CONFIGS[args.config], Path(args.release), Path(args.out)
     torch.manual_seed(0)
     if out.exists():
@@ -231,6 +248,8 @@ def main():
     print(f"text_umt5: {time.time() - start:.1f} s", flush=True)
     vae, decoder_specs = export_decoder(release_dir, cfg, out)
     print(f"decoders: {time.time() - start:.1f} s", flush=True)
+    export_variants(out, variants)
+    print(f"variants {', '.join(variants) or 'none'}: {time.time() - start:.1f} s", flush=True)
     tokenizer_file = out / 'tokenizers' / 'umt5.json'
     tokenizer_file.parent.mkdir(exist_ok=True)
     shutil.copyfile(release_dir / RELEASE['tokenizer_dir'] / 'tokenizer.json', tokenizer_file)
