@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Proves the umT5 encoder export against the official code, without real weights.
 
-    /usr/bin/python3 tools/wan/check_t5.py --official /work/wan-official --out DIR
+    /usr/bin/python3 tools/wan/check_t5.py --official WAN2.1_CHECKOUT --out DIR
 
 Writes the T5 part of a random REDUCED release into DIR/release (the official file names: the bf16
 state dict and google/umt5-xxl/ with the tokenizer), runs the official T5Encoder (fp32) and ours on

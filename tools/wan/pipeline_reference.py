@@ -1,7 +1,7 @@
 """Records the official Wan2.1 sampling loop on a release's DiT, for WanReducedTrajectoryTest.
 
     /usr/bin/python3 tools/wan/make_random_release.py --config reduced --out /tmp/wan-rel
-    /usr/bin/python3 tools/wan/pipeline_reference.py --official /work/wan-official --release /tmp/wan-rel \\
+    /usr/bin/python3 tools/wan/pipeline_reference.py --official WAN2.1_CHECKOUT --release /tmp/wan-rel \\
         --out libs/inference/src/test/resources/sampling/wan_reduced_trajectory.safetensors
 
 The loop is wan/text2video.py's for sample_solver='unipc' (sampler_reference.trajectory): per

@@ -7,7 +7,7 @@ non-linear velocity field that FlowUniPcSamplerTest writes out identically in Ja
 evaluated in float64 and rounded to float32, so the only differences left to the comparison are the
 solvers' own arithmetic.
 
-    /usr/bin/python3 tools/wan/sampler_reference.py --official /work/wan-official \\
+    /usr/bin/python3 tools/wan/sampler_reference.py --official WAN2.1_CHECKOUT \\
         --out libs/inference/src/test/resources/sampling/wan_unipc_trajectories.safetensors
 
 Every case stores `<case>.timesteps` (I64 [N], what the field received), `<case>.sigmas` (F32

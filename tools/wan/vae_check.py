@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Proves Flowreel's Wan2.1 VAE decoder (wan_vae.py) against the official code, without real weights.
 
-    /usr/bin/python3 tools/wan/vae_check.py --official /work/wan-official --out DIR [--onnx-check]
+    /usr/bin/python3 tools/wan/vae_check.py --official WAN2.1_CHECKOUT --out DIR [--onnx-check]
 
 Writes a random-weight release of the REDUCED configuration (DIR/release/Wan2.1_VAE.pth, every key
 of the official WanVAE_), loads it into the official WanVAE_ (strictly, as _video_vae does) and
