@@ -35,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 /**
  * Everything the gateway sends into the pipeline, each in one Kafka transaction: a batch (its
@@ -45,6 +46,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 @Singleton
 public class PipelineDispatcher {
+
+  private static final Logger LOG = Logger.getLogger(PipelineDispatcher.class);
 
   /**
    * How long a request waits for the broker before it is answered 503: a client repeats a refused
@@ -62,7 +65,14 @@ public class PipelineDispatcher {
 
   void onStart(@Observes StartupEvent event) {
     tracing = Tracing.start("flowreel-gateway");
-    producer = newProducer();
+    try {
+      producer = newProducer();
+    } catch (KafkaException e) {
+      // A fresh broker creates its transaction log on the first InitProducerId, which can outlast
+      // BROKER_WAIT on a busy machine; the first request makes the producer, as after an outage.
+      LOG.warnf("the broker did not answer InitProducerId at start-up (%s); the first request tries again",
+          e.getMessage());
+    }
   }
 
   private KafkaProducer<String, byte[]> newProducer() {
