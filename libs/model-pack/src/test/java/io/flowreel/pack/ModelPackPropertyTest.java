@@ -106,11 +106,14 @@ class ModelPackPropertyTest {
     assertThat(loaded).as("seed %d: packs that loaded", SEED).isBetween(1, TRIES / 2);
   }
 
-  /** What a loaded pack promises: its defaults make a valid job, and its files lie inside it. */
+  /**
+   * What a loaded pack promises: its defaults make a valid job (upsampled when it has an upsampler,
+   * as a job that leaves upsample unset gets), and its files lie inside it.
+   */
   private void renderTheDefaults(ModelPack pack) throws IOException {
     OutputDefaults out = pack.manifest().output();
     RenderPlan.of("job-1", new RenderSettings("a red ball", null, 1, out.width(), out.height(), out.frames(),
-        out.fps(), null, null, null, pack.name(), 0, false, true), pack);
+        out.fps(), null, null, null, pack.name(), 0, false, pack.manifest().hasUpsampler()), pack);
     for (PackManifest.PackFile f : pack.manifest().files()) {
       assertThat(pack.file(f.path()).toRealPath()).startsWith(dir.toRealPath());
     }
