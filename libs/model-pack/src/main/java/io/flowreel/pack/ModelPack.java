@@ -67,31 +67,12 @@ public final class ModelPack {
    */
   public static ModelPack load(Path dir) {
     Path root = dir.toAbsolutePath().normalize();
-    Path manifestFile = root.resolve(MANIFEST);
-    if (!Files.isRegularFile(manifestFile)) {
-      throw new PackException(root, List.of(MANIFEST + ": missing (is " + root + " a model pack?)"));
-    }
+    PackManifest manifest = readManifest(root);
     Path realRoot;
-    PackManifest manifest;
     try {
       realRoot = root.toRealPath();
-      Path real = manifestFile.toRealPath();
-      if (!real.startsWith(realRoot)) {
-        throw new PackException(root, List.of(MANIFEST + ": resolves to " + real + ", outside the pack"));
-      }
-      if (Files.size(real) > MAX_MANIFEST_BYTES) {
-        throw new PackException(root, List.of(MANIFEST + ": " + Files.size(real) + " bytes, more than the "
-            + MAX_MANIFEST_BYTES + " a manifest may have"));
-      }
-      manifest = JSON.readValue(real.toFile(), PackManifest.class);
-    } catch (JsonProcessingException e) {
-      throw new PackException(root, List.of(MANIFEST + ": not a valid manifest" + where(e) + ": "
-          + e.getOriginalMessage()));
     } catch (IOException e) {
       throw new PackException(root, List.of(MANIFEST + ": unreadable: " + e));
-    }
-    if (manifest == null) {
-      throw new PackException(root, List.of(MANIFEST + ": empty"));
     }
     List<String> problems = new ArrayList<>();
     ManifestChecks.check(manifest, problems);
@@ -108,6 +89,43 @@ public final class ModelPack {
       throw new PackException(root, problems);
     }
     return new ModelPack(root, manifest);
+  }
+
+  /**
+   * The name in {@code dir}'s manifest, read without checking the pack's files: a catalog that serves
+   * some packs of a folder need not hash the gigabytes of the others.
+   */
+  public static String nameOf(Path dir) {
+    return readManifest(dir.toAbsolutePath().normalize()).name();
+  }
+
+  /** pack.json parsed, refused if it is missing, too large, outside the pack or not a manifest. */
+  private static PackManifest readManifest(Path root) {
+    Path manifestFile = root.resolve(MANIFEST);
+    if (!Files.isRegularFile(manifestFile)) {
+      throw new PackException(root, List.of(MANIFEST + ": missing (is " + root + " a model pack?)"));
+    }
+    PackManifest manifest;
+    try {
+      Path real = manifestFile.toRealPath();
+      if (!real.startsWith(root.toRealPath())) {
+        throw new PackException(root, List.of(MANIFEST + ": resolves to " + real + ", outside the pack"));
+      }
+      if (Files.size(real) > MAX_MANIFEST_BYTES) {
+        throw new PackException(root, List.of(MANIFEST + ": " + Files.size(real) + " bytes, more than the "
+            + MAX_MANIFEST_BYTES + " a manifest may have"));
+      }
+      manifest = JSON.readValue(real.toFile(), PackManifest.class);
+    } catch (JsonProcessingException e) {
+      throw new PackException(root, List.of(MANIFEST + ": not a valid manifest" + where(e) + ": "
+          + e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new PackException(root, List.of(MANIFEST + ": unreadable: " + e));
+    }
+    if (manifest == null) {
+      throw new PackException(root, List.of(MANIFEST + ": empty"));
+    }
+    return manifest;
   }
 
   /** " at sampler.steps (line 9, column 14)": where in pack.json Jackson gave up. */

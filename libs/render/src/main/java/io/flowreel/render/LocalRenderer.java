@@ -80,7 +80,7 @@ public final class LocalRenderer {
 
     progress.stage(id, Stage.ENCODE);
     t0 = System.nanoTime();
-    TextEncodeStage.Conditioning text = encode.encode(prompt, job.negativePrompt());
+    TextEncodeStage.Conditioning text = encode.encode(prompt, spec.negativePrompt());
     nanos.put(Stage.ENCODE, System.nanoTime() - t0);
 
     progress.stage(id, Stage.DENOISE);

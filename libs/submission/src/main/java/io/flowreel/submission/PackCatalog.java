@@ -36,10 +36,10 @@ public final class PackCatalog {
     Map<String, ModelPack> packs = new TreeMap<>();
     try (Stream<Path> entries = Files.list(packsDir)) {
       for (Path dir : entries.filter(d -> Files.isRegularFile(d.resolve(ModelPack.MANIFEST))).sorted().toList()) {
-        ModelPack pack = ModelPack.load(dir);
-        if (served.isPresent() && !served.get().contains(pack.name())) {
+        if (served.isPresent() && !served.get().contains(ModelPack.nameOf(dir))) {
           continue;
         }
+        ModelPack pack = ModelPack.load(dir);
         ModelPack clash = packs.putIfAbsent(pack.name(), pack);
         if (clash != null) {
           throw new IllegalArgumentException("packs " + clash.root() + " and " + pack.root() + " are both named '"
