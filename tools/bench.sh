@@ -3,6 +3,7 @@
 #   tools/bench.sh [stages|dit|memory|bus|pipeline|all]
 #   tools/bench.sh load [JOBS] [HOLD] [LoadBench options...]   (not part of "all"; defaults 100000 and 5s)
 #   tools/bench.sh fold [FoldBench options...]   (not part of "all"; the tracker's fold alone, see FoldBench)
+#   tools/bench.sh marker-stall [RECORDS] [SLICE_MS...]   (not part of "all"; see ShareMarkerStall)
 # The PyTorch half of "dit" needs Debian's python3-torch (see tools/README.md); it is skipped without it.
 # MAVEN_ARGS is added to the build's mvn command (e.g. MAVEN_ARGS="-o -Dmaven.repo.local=/some/repo").
 set -euo pipefail
@@ -64,6 +65,13 @@ if [[ $what == fold ]]; then
   # (--mode driver, the default here) or a Kafka Streams app on an embedded broker (--mode streams).
   shift
   run -Dflowreel.home="$home" io.flowreel.bench.FoldBench --mode driver "$@"
+fi
+
+if [[ $what == marker-stall ]]; then
+  # What a transaction's commit marker costs a share consumer set up as a stage worker (Kafka 4.4.0): rerun it
+  # after a Kafka upgrade before changing StageWorker's poll slice.
+  shift
+  run -Dflowreel.home="$home" io.flowreel.bench.ShareMarkerStall "$@"
 fi
 
 if [[ $what == load ]]; then

@@ -64,9 +64,11 @@ public final class StageWorker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StageWorker.class.getName());
   private static final Duration BACKOFF_AFTER_BROKER_FAILURE = Duration.ofSeconds(1);
   /**
-   * Short polls: a task the scheduler admits (a transactional record) while a poll waits was handed over only
-   * when that poll's time ran out, measured on Kafka 4.4: 505 ms between tasks with 500 ms polls, 113 ms with
-   * 100 ms, 67 ms with 20 ms (docs/benchmarks.md, "The scheduler's cost").
+   * Short polls: every task the scheduler admits is followed by its transaction's commit marker, a share fetch
+   * that acquires only that marker gives {@code poll} no record, and Kafka 4.4.0's share consumer sends no further
+   * fetch until the next {@code poll} call, so a task admitted meanwhile waits for the poll's time to run out
+   * (bench {@code ShareMarkerStall}: 491 ms p50 with 500 ms polls, 13 ms with 20 ms, 1.4 ms with 5 ms, which cost
+   * an idle worker 0.037 and 0.057 of a core). Shorter slices measured no faster on two cores (docs/benchmarks.md).
    */
   private static final Duration POLL_SLICE = Duration.ofMillis(20);
   private static final Duration HOLD_FIRST_PROBE = Duration.ofMillis(500);
