@@ -314,7 +314,8 @@ public final class LoadBench {
   private String requireSimulated(List<Proc> farm) throws Exception {
     String hold = null;
     for (Proc p : farm) {
-      if (p.port() == 0 || p.name().startsWith("tracker") || p.name().startsWith("gateway")) {
+      if (p.port() == 0 || p.name().startsWith("tracker") || p.name().startsWith("gateway")
+          || p.name().startsWith("scheduler")) { // no compute of their own
         continue;
       }
       JsonNode health = JSON.readTree(get("http://127.0.0.1:" + p.port() + "/q/health/ready").body());
