@@ -230,7 +230,7 @@ public final class LoadBench {
         print(memory(rssFirst, rssAll));
         Map<String, Object> heap = memory(heapFirst, heapAll);
         heap.put("measurement", "live_heap");
-        heap.put("what", "Java heap used right after a full GC (jcmd GC.run, then GC.heap_info), MiB: the live set, "
+        heap.put("what", "Java heap reachable after a full GC (the total of jcmd GC.class_histogram), MiB: the live set, "
             + "measured after the resident memory of the same point");
         print(heap);
 
@@ -348,26 +348,21 @@ public final class LoadBench {
     return rss;
   }
 
-  /** In jcmd's GC.heap_info of the serial collector: "def new generation total 9792K, used 1024K", "tenured ...". */
-  private static final Pattern HEAP_USED = Pattern.compile("generation\\s+total \\d+K, used (\\d+)K");
+  /** The last line of jcmd's GC.class_histogram: "Total   377363   19522160" (instances, bytes). */
+  private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
 
   /**
-   * Java heap in use right after a full GC, MiB by process: whether a process's resident memory grows with what it
-   * holds or with the heap its collector has claimed. Forces a full GC in every JVM of the farm.
+   * The live set, MiB by process: whether a process's resident memory grows with what it holds or with the heap
+   * its collector has claimed. GC.class_histogram runs a full GC and counts only what it kept; GC.heap_info after
+   * GC.run also counted what a busy process allocated between the two calls (the scheduler's 20 MiB read 41-48).
    */
   private Map<String, Double> liveHeap() throws Exception {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Map<String, Double> heap = new LinkedHashMap<>();
     for (Proc p : farm()) {
-      run(jcmd.toString(), Long.toString(p.pid()), "GC.run");
-      String info = run(jcmd.toString(), Long.toString(p.pid()), "GC.heap_info");
-      Matcher used = HEAP_USED.matcher(info);
-      long kib = 0;
-      while (used.find()) {
-        kib += Long.parseLong(used.group(1));
-      }
-      if (kib > 0) {
-        heap.put(p.name(), round(kib / 1024.0));
+      Matcher total = HISTOGRAM_TOTAL.matcher(run(jcmd.toString(), Long.toString(p.pid()), "GC.class_histogram"));
+      if (total.find()) {
+        heap.put(p.name(), round(Long.parseLong(total.group(1)) / (1024.0 * 1024.0)));
       }
     }
     return heap;
