@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,7 +40,7 @@ public final class ShareMarkerStall {
   public static void main(String[] args) throws Exception {
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     List<Long> slices = args.length > 1
-        ? java.util.Arrays.stream(args).skip(1).map(Long::parseLong).toList() : List.of(500L, 20L, 5L);
+        ? Arrays.stream(args).skip(1).map(Long::parseLong).toList() : List.of(500L, 20L, 5L);
     Path dir = Files.createTempDirectory("flowreel-marker-stall");
     try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
       int run = 0;

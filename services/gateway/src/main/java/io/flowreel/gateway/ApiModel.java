@@ -224,18 +224,11 @@ public final class ApiModel {
     }
   }
 
-  public record PixelSizes(SizeRange width, SizeRange height) {
+  /** Each axis as multiples of {@code multiple} from {@code min} to {@code max}, inclusive. */
+  public record PixelSizes(SizeRules.AxisRange width, SizeRules.AxisRange height) {
 
     static PixelSizes of(SizeRules.ValidSizes sizes) {
-      return new PixelSizes(SizeRange.of(sizes.width()), SizeRange.of(sizes.height()));
-    }
-  }
-
-  /** Multiples of {@code multiple} from {@code min} to {@code max}, inclusive. */
-  public record SizeRange(int multiple, int min, int max) {
-
-    static SizeRange of(SizeRules.AxisRange range) {
-      return new SizeRange(range.multiple(), range.min(), range.max());
+      return new PixelSizes(sizes.width(), sizes.height());
     }
   }
 

@@ -32,7 +32,6 @@ public final class UpsampleHandler implements StageHandler {
   private final String engineKind;
   private final String packName;
 
-
   /** The pack's networks this stage runs: the upsampler, none for a pack without one. */
   public static List<String> networks(ModelPack pack) {
     return pack.manifest().hasUpsampler() ? List.of(pack.manifest().upsampler().network()) : List.of();
